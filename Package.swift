@@ -1,0 +1,45 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "ivrmedia",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "ivrmedia", targets: ["IVRMediaCLI"]),
+        .library(name: "DSPCore", targets: ["DSPCore"]),
+        .library(name: "MediaCodecs", targets: ["MediaCodecs"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+    ],
+    targets: [
+        // MARK: - Libraries
+        .target(name: "DSPCore", dependencies: [.product(name: "RealModule", package: "swift-numerics")]),
+        .target(name: "MediaCodecs", dependencies: ["DSPCore", "CSndfile", "COpus"]),
+        .target(name: "MediaTestSupport", dependencies: ["DSPCore"]),
+
+        // MARK: - C libraries
+        .systemLibrary(name: "CSndfile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
+        .systemLibrary(name: "COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
+        .systemLibrary(name: "CAlsa", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
+
+        // MARK: - Executables
+        .executableTarget(
+            name: "IVRMediaCLI",
+            dependencies: [
+                "DSPCore", "MediaCodecs",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: - Tests
+        .testTarget(name: "DSPCoreTests", dependencies: ["DSPCore", "MediaTestSupport"]),
+        .testTarget(name: "MediaCodecsTests", dependencies: ["MediaCodecs", "MediaTestSupport", "CSndfile", "COpus"]),
+        .testTarget(name: "MediaTestSupportTests", dependencies: ["MediaTestSupport", "DSPCore"]),
+        .testTarget(
+            name: "IVRMediaCLITests",
+            dependencies: ["IVRMediaCLI", "MediaCodecs", "MediaTestSupport", "DSPCore"]
+        ),
+    ]
+)
