@@ -34,7 +34,7 @@ let package = Package(
         ),
 
         // MARK: - Tests
-        .testTarget(name: "DSPCoreTests", dependencies: ["DSPCore", "MediaTestSupport"]),
+        .testTarget(name: "DSPCoreTests", dependencies: ["DSPCore", "MediaTestSupport", "CSndfile"]),
         .testTarget(name: "MediaCodecsTests", dependencies: ["MediaCodecs", "MediaTestSupport", "CSndfile", "COpus"]),
         .testTarget(name: "MediaTestSupportTests", dependencies: ["MediaTestSupport", "DSPCore"]),
         .testTarget(
