@@ -17,7 +17,10 @@ let package = Package(
         // MARK: - Libraries
         .target(name: "DSPCore", dependencies: [.product(name: "RealModule", package: "swift-numerics")]),
         .target(name: "MediaCodecs", dependencies: ["DSPCore", "CSndfile", "COpus"]),
-        .target(name: "MediaTestSupport", dependencies: ["DSPCore"]),
+        .target(
+            name: "MediaTestSupport",
+            dependencies: ["DSPCore", .product(name: "RealModule", package: "swift-numerics")]
+        ),
 
         // MARK: - C libraries
         .systemLibrary(name: "CSndfile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
