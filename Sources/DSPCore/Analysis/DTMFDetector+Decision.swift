@@ -85,10 +85,10 @@ extension DTMFDetector {
             guard now - toneStart >= limits.minimumToneSamples else { return }
         }
         pending = nil
-        key = KeyState(digit: digit, onsetSample: toneStart, lastPresentSample: now,
+        key = KeyState(digit: digit, onsetSample: toneStart, lastPresentSample: now, reportedSample: now,
                        tones: (candidate.low, candidate.high))
         handler(Event(kind: .keyDown, digit: digit, onsetSample: toneStart, reportedSample: now,
-                      durationSamples: now - toneStart, lowLevelDBm0: candidate.low.levelDBm0,
+                      keyDownReportedSample: now, durationSamples: now - toneStart, lowLevelDBm0: candidate.low.levelDBm0,
                       highLevelDBm0: candidate.high.levelDBm0))
     }
 
@@ -295,7 +295,7 @@ extension DTMFDetector {
 
     func keyUpEvent(_ key: KeyState, end: Int64) -> Event {
         Event(kind: .keyUp, digit: key.digit, onsetSample: key.onsetSample, reportedSample: sampleCount,
-              durationSamples: max(end - key.onsetSample, 0), lowLevelDBm0: key.tones.0.levelDBm0,
+              keyDownReportedSample: key.reportedSample, durationSamples: max(end - key.onsetSample, 0), lowLevelDBm0: key.tones.0.levelDBm0,
               highLevelDBm0: key.tones.1.levelDBm0)
     }
 }

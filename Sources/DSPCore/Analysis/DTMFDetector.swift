@@ -91,6 +91,9 @@ public struct DTMFDetector: Sendable {
         public var onsetSample: Int64
         /// The sample at which the receiver reported this event (the end of the sub-block it decided in).
         public var reportedSample: Int64
+        /// The sample at which the key-down of this key was reported (equal to `reportedSample` for a
+        /// key-down), so that a key-up carries the key's report latency too.
+        public var keyDownReportedSample: Int64
         /// The measured length of the tone in samples (for key-up; for key-down, the length so far).
         public var durationSamples: Int64
         /// The level of the low-group tone, dBm0.
@@ -99,9 +102,10 @@ public struct DTMFDetector: Sendable {
         public var highLevelDBm0: Double
 
         public init(
-            kind: Kind, digit: DTMFDigit, onsetSample: Int64, reportedSample: Int64, durationSamples: Int64,
-            lowLevelDBm0: Double, highLevelDBm0: Double
+            kind: Kind, digit: DTMFDigit, onsetSample: Int64, reportedSample: Int64, keyDownReportedSample: Int64,
+            durationSamples: Int64, lowLevelDBm0: Double, highLevelDBm0: Double
         ) {
+            self.keyDownReportedSample = keyDownReportedSample
             self.kind = kind
             self.digit = digit
             self.onsetSample = onsetSample
@@ -246,6 +250,7 @@ extension DTMFDetector {
         var digit: DTMFDigit
         var onsetSample: Int64
         var lastPresentSample: Int64
+        var reportedSample: Int64
         var absentSubBlocks = 0
         var tones: (Tone, Tone)
     }

@@ -1,0 +1,63 @@
+# ivrmedia: the README's commands. Each target installs what it needs (Debian 12 with Swift).
+#   make demo   build, make a demo call recording with `ivrmedia generate`, find its keys with `ivrmedia detect`
+#   make test   install the libraries and test material, build, and run every test
+#   make bench  run the benchmarks in Bench/ (release builds) and the comparison with SpanDSP
+
+SWIFT ?= swift
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# Build: the three C libraries of the package.
+BUILD_PACKAGES := pkg-config libsndfile1-dev libopus-dev libasound2-dev
+# Tests: the talk-off corpus (Asterisk prompts and music on hold), tools that cross-check our output.
+TEST_PACKAGES := $(BUILD_PACKAGES) asterisk-core-sounds-en-wav asterisk-core-sounds-ru-wav \
+	asterisk-moh-opsound-wav alsa-utils sndfile-programs opus-tools
+# Bench: SpanDSP, the peer the DTMF receiver is measured against.
+BENCH_PACKAGES := $(BUILD_PACKAGES) libspandsp-dev asterisk-core-sounds-en-wav asterisk-core-sounds-ru-wav \
+	asterisk-moh-opsound-wav
+
+DEMO_DIR := .build/demo
+
+.PHONY: demo test bench build deps-build deps-test deps-bench clean
+
+# Installs the packages in $(1) that are missing: one apt-get update, one apt-get install.
+define install_missing
+	@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "Installing:" $$missing; \
+		$(SUDO) apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+endef
+
+deps-build:
+	$(call install_missing,$(BUILD_PACKAGES))
+
+deps-test:
+	$(call install_missing,$(TEST_PACKAGES))
+
+deps-bench:
+	$(call install_missing,$(BENCH_PACKAGES))
+
+build: deps-build
+	$(SWIFT) build -c release --product ivrmedia
+
+demo: build
+	@mkdir -p $(DEMO_DIR)
+	@echo "== A caller presses 9, waits, then types 505#, recorded as 8 kHz A-law (.al)"
+	$$($(SWIFT) build -c release --show-bin-path)/ivrmedia generate "9,,505#" --lead-ms 700 --on-ms 70 --off-ms 80 \
+		--level-dbm0 -12 --twist-db 2 -o $(DEMO_DIR)/demo-call.al
+	@echo "== ivrmedia detect $(DEMO_DIR)/demo-call.al"
+	$$($(SWIFT) build -c release --show-bin-path)/ivrmedia detect $(DEMO_DIR)/demo-call.al
+	@echo "== the same as JSON"
+	$$($(SWIFT) build -c release --show-bin-path)/ivrmedia detect --json $(DEMO_DIR)/demo-call.al
+
+test: deps-test
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+bench: deps-bench
+	cd Bench && $(SWIFT) package --allow-writing-to-package-directory benchmark
+	cd Bench && $(SWIFT) run -c release dtmf-compare
+
+clean:
+	rm -rf .build Bench/.build
