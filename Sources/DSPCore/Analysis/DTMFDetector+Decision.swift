@@ -35,168 +35,314 @@ extension DTMFDetector {
 
     // MARK: - Detection
 
-    private mutating func detect(_ handler: (Event) -> Void) {
-        let w = Self.windowSubBlocks
+    /// The coherent sums of the newest `count` sub-blocks: per-lane power, energy and lag-1 product.
+    private func windowSums(_ count: Int) -> (power: SIMD8<Float>, energy: Double, lag: Double) {
         var sumRe = SIMD8<Float>(), sumIm = SIMD8<Float>()
-        var windowEnergy: Float = 0, windowLag: Float = 0
-        for back in 0..<w {
+        var energy: Float = 0, lag: Float = 0
+        for back in 0..<count {
             let b = subBlock(back: back)
             sumRe += b.re
             sumIm += b.im
-            windowEnergy += b.energy
-            windowLag += b.lagProduct
+            energy += b.energy
+            lag += b.lagProduct
         }
-        let power = sumRe * sumRe + sumIm * sumIm
+        return (sumRe * sumRe + sumIm * sumIm, Double(energy), Double(lag))
+    }
+
+    /// The strongest row and column lanes, if they pass the cheap gate: the two tones' energy
+    /// (2|Z|²/N each) is at least `share` of the window energy and each tone's amplitude is at least
+    /// half the minimum.
+    private func gate(_ power: SIMD8<Float>, energy: Double, count: Int, share: Double) -> (row: Int, column: Int)? {
         var row = 0, column = 4
         for lane in 1..<4 where power[lane] > power[row] { row = lane }
         for lane in 5..<8 where power[lane] > power[column] { column = lane }
-        let n = Float(w * Self.subBlockLength)
-        // The gate: tone energy 2|Z|²/N against the window energy, and a floor on each tone.
-        let toneEnergy = 2 * (power[row] + power[column]) / n
-        let floorPower = Float(limits.minimumAmplitude * 0.5 * Double(n) / 2)
-        guard toneEnergy >= 0.2 * windowEnergy, windowEnergy > 0,
-            power[row] >= floorPower * floorPower, power[column] >= floorPower * floorPower
-        else {
-            pending = nil
-            return
-        }
-        guard let candidate = validate(row: row, column: column, power: power,
-                                       windowEnergy: Double(windowEnergy), windowLag: Double(windowLag))
-        else {
-            pending = nil
-            return
-        }
-        let now = sampleCount
-        guard let onset = changePoint(candidate, now: now) else {
-            pending = nil
-            return
-        }
-        let digit = DTMFDigit(row: row, column: column - 4)
-        var toneStart = onset
-        if candidate.tier == .interfered {
-            if let p = pending, p.digit == digit {
-                toneStart = p.onsetSample
-            } else {
-                pending = Pending(digit: digit, onsetSample: onset)
-                toneStart = onset
-            }
-            guard now - toneStart >= limits.interferedMinimumToneSamples else { return }
-        } else {
-            guard now - toneStart >= limits.minimumToneSamples else { return }
-        }
-        pending = nil
-        key = KeyState(digit: digit, onsetSample: toneStart, lastPresentSample: now, reportedSample: now,
-                       tones: (candidate.low, candidate.high))
-        handler(Event(kind: .keyDown, digit: digit, onsetSample: toneStart, reportedSample: now,
-                      keyDownReportedSample: now, durationSamples: now - toneStart, lowLevelDBm0: candidate.low.levelDBm0,
-                      highLevelDBm0: candidate.high.levelDBm0))
+        let n = Double(count * Self.subBlockLength)
+        let toneEnergy = 2 * (Double(power[row]) + Double(power[column])) / n
+        let floor = 0.5 * limits.minimumAmplitude * n / 2  // |Z| of a tone at half the minimum amplitude
+        guard energy > 0, toneEnergy >= share * energy,
+            Double(power[row]) >= floor * floor, Double(power[column]) >= floor * floor
+        else { return nil }
+        return (row, column)
     }
 
-    enum Tier { case clean, interfered }
+    private mutating func detect(_ handler: (Event) -> Void) {
+        var hit: Hit?
+        let short = windowSums(Self.windowSubBlocks)
+        if let lanes = gate(short.power, energy: short.energy, count: Self.windowSubBlocks, share: 0.2) {
+            hit = tierA(lanes, short)
+        }
+        if hit == nil, subBlockCount >= Int64(Self.longWindowSubBlocks) {
+            let long = windowSums(Self.longWindowSubBlocks)
+            if let lanes = gate(long.power, energy: long.energy, count: Self.longWindowSubBlocks, share: 0.15) {
+                hit = tierL(lanes, long)
+            }
+        }
+        guard let hit else { return }
+        let now = sampleCount
+        key = KeyState(digit: hit.digit, onsetSample: hit.onset, lastPresentSample: now, reportedSample: now,
+                       tones: (hit.low, hit.high))
+        handler(Event(kind: .keyDown, digit: hit.digit, onsetSample: hit.onset, reportedSample: now,
+                      keyDownReportedSample: now, durationSamples: now - hit.onset,
+                      lowLevelDBm0: hit.low.levelDBm0, highLevelDBm0: hit.high.levelDBm0))
+    }
 
-    struct Candidate {
+    /// A pair that passed validation and has lasted long enough.
+    struct Hit {
+        var digit: DTMFDigit
+        var onset: Int64
         var low: Tone
         var high: Tone
-        var tier: Tier
     }
 
-    /// The measurements of one tone over the window.
-    private func measure(lane: Int) -> (tone: Tone, halfRatioDB: Double) {
-        let w = Self.windowSubBlocks
+    /// One tone measured over a window of `count` sub-blocks.
+    struct ToneFit {
+        var tone: Tone
+        /// |dB| between the amplitudes of the window's two halves.
+        var halvesDB: Double
+        /// The largest |dB| between a quarter's mean amplitude and the mean of the quarters (tier L).
+        var quartersDB: Double
+    }
+
+    /// Measures one lane over the newest `count` sub-blocks: the frequency offset from the phase advance
+    /// between the first and last `half` sub-blocks; with `resolveAmbiguity`, the offset ± one
+    /// ambiguity step whose de-rotated sum is largest; then amplitude, halves and quarters.
+    private func fitTone(lane: Int, count: Int, half: Int, resolveAmbiguity: Bool) -> ToneFit {
         let l = Double(Self.subBlockLength)
-        // Halves: the first four and the last four sub-blocks, whose centres are five sub-blocks apart.
+        let rate = Double(Self.sampleRate)
         var aRe = 0.0, aIm = 0.0, bRe = 0.0, bIm = 0.0
-        for back in 0..<4 {
-            let late = subBlock(back: back), early = subBlock(back: w - 1 - back)
-            bRe += Double(late.re[lane]); bIm += Double(late.im[lane])
+        for index in 0..<half {
+            let early = subBlock(back: count - 1 - index), late = subBlock(back: index)
             aRe += Double(early.re[lane]); aIm += Double(early.im[lane])
+            bRe += Double(late.re[lane]); bIm += Double(late.im[lane])
         }
-        // Phase advance from the early half to the late half: b · conj(a).
-        let crossRe = bRe * aRe + bIm * aIm
-        let crossIm = bIm * aRe - bRe * aIm
-        let advance = Double.atan2(y: crossIm, x: crossRe)
-        let offsetHz = advance * Double(Self.sampleRate) / (2 * .pi * 5 * l)
-        // De-rotate each sub-block by the offset and sum coherently.
-        let step = 2 * Double.pi * offsetHz * l / Double(Self.sampleRate)
-        var zRe = 0.0, zIm = 0.0, earlyRe = 0.0, earlyIm = 0.0, lateRe = 0.0, lateIm = 0.0
-        for index in 0..<w {
-            let b = subBlock(back: w - 1 - index)
-            let angle = -step * Double(index)
-            let c = Double.cos(angle), s = Double.sin(angle)
+        let separation = Double(count - half) * l
+        let advance = Double.atan2(y: bIm * aRe - bRe * aIm, x: bRe * aRe + bIm * aIm)
+        let direct = advance * rate / (2 * .pi * separation)
+        let ambiguity = rate / separation
+
+        func derotatedSum(_ offsetHz: Double) -> (re: Double, im: Double) {
+            let step = 2 * Double.pi * offsetHz * l / rate
+            var re = 0.0, im = 0.0
+            for index in 0..<count {
+                let b = subBlock(back: count - 1 - index)
+                let c = Double.cos(-step * Double(index)), s = Double.sin(-step * Double(index))
+                re += Double(b.re[lane]) * c - Double(b.im[lane]) * s
+                im += Double(b.re[lane]) * s + Double(b.im[lane]) * c
+            }
+            return (re, im)
+        }
+
+        var offsetHz = direct
+        var sum = derotatedSum(direct)
+        if resolveAmbiguity {
+            var best = sum.re * sum.re + sum.im * sum.im
+            for side in 0..<2 {
+                let candidate = side == 0 ? direct - ambiguity : direct + ambiguity
+                let other = derotatedSum(candidate)
+                let magnitude = other.re * other.re + other.im * other.im
+                if magnitude > best {
+                    best = magnitude
+                    offsetHz = candidate
+                    sum = other
+                }
+            }
+        }
+        // Halves and quarters of the de-rotated sub-blocks.
+        let step = 2 * Double.pi * offsetHz * l / rate
+        let quarterEnds = Self.quarterBoundaries(count)
+        var halves = (early: (0.0, 0.0), late: (0.0, 0.0))
+        var quartersRe = SIMD4<Double>(), quartersIm = SIMD4<Double>()
+        var quarter = 0
+        for index in 0..<count {
+            let b = subBlock(back: count - 1 - index)
+            let c = Double.cos(-step * Double(index)), s = Double.sin(-step * Double(index))
             let re = Double(b.re[lane]) * c - Double(b.im[lane]) * s
             let im = Double(b.re[lane]) * s + Double(b.im[lane]) * c
-            zRe += re; zIm += im
-            if index < 4 { earlyRe += re; earlyIm += im }
-            if index >= w - 4 { lateRe += re; lateIm += im }
+            if index < half { halves.early.0 += re; halves.early.1 += im }
+            if index >= count - half { halves.late.0 += re; halves.late.1 += im }
+            while index >= quarterEnds[quarter] { quarter += 1 }
+            quartersRe[quarter] += re
+            quartersIm[quarter] += im
         }
-        let n = Double(w) * l
-        let amplitude = 2 * (zRe * zRe + zIm * zIm).squareRoot() / n
-        let early = (earlyRe * earlyRe + earlyIm * earlyIm).squareRoot()
-        let late = (lateRe * lateRe + lateIm * lateIm).squareRoot()
-        let ratio = early > 0 && late > 0 ? abs(20 * Double.log10(early / late)) : .infinity
-        return (Tone(lane: lane, offsetHz: offsetHz, amplitude: amplitude), ratio)
+        let n = Double(count) * l
+        let amplitude = 2 * (sum.re * sum.re + sum.im * sum.im).squareRoot() / n
+        let early = (halves.early.0 * halves.early.0 + halves.early.1 * halves.early.1).squareRoot()
+        let late = (halves.late.0 * halves.late.0 + halves.late.1 * halves.late.1).squareRoot()
+        let halvesDB = early > 0 && late > 0 ? abs(20 * Double.log10(early / late)) : .infinity
+        var means = SIMD4<Double>()
+        var previousEnd = 0
+        for q in 0..<4 {
+            let length = Double(quarterEnds[q] - previousEnd)
+            means[q] = (quartersRe[q] * quartersRe[q] + quartersIm[q] * quartersIm[q]).squareRoot() / length
+            previousEnd = quarterEnds[q]
+        }
+        let mean = means.sum() / 4
+        var quartersDB = 0.0
+        for q in 0..<4 {
+            quartersDB = max(quartersDB, means[q] > 0 && mean > 0 ? abs(20 * Double.log10(means[q] / mean)) : .infinity)
+        }
+        return ToneFit(tone: Tone(lane: lane, offsetHz: offsetHz, amplitude: amplitude), halvesDB: halvesDB,
+                       quartersDB: quartersDB)
     }
 
-    /// Validates the strongest row and column; returns the fitted pair and the tier it passed, or nil.
-    private func validate(row: Int, column: Int, power: SIMD8<Float>, windowEnergy: Double, windowLag: Double)
-        -> Candidate?
+    /// Where each of four nearly equal parts of `count` sub-blocks ends (larger parts first).
+    static func quarterBoundaries(_ count: Int) -> SIMD4<Int> {
+        let base = count / 4, extra = count % 4
+        var ends = SIMD4<Int>(), end = 0
+        for q in 0..<4 {
+            end += base + (extra > q ? 1 : 0)
+            ends[q] = end
+        }
+        return ends
+    }
+
+    /// The measurements both tiers share.
+    struct PairMeasurement {
+        var low: ToneFit
+        var high: ToneFit
+        var purity: Double
+        var twistDB: Double
+        var deviation: Double
+        var marginDB: Double
+        var residualCorrelation: Double
+    }
+
+    private func measurePair(
+        _ lanes: (row: Int, column: Int), _ sums: (power: SIMD8<Float>, energy: Double, lag: Double), count: Int,
+        half: Int, resolveAmbiguity: Bool
+    ) -> PairMeasurement {
+        let low = fitTone(lane: lanes.row, count: count, half: half, resolveAmbiguity: resolveAmbiguity)
+        let high = fitTone(lane: lanes.column, count: count, half: half, resolveAmbiguity: resolveAmbiguity)
+        let n = Double(count * Self.subBlockLength)
+        let lowEnergy = low.tone.amplitude * low.tone.amplitude / 2 * n
+        let highEnergy = high.tone.amplitude * high.tone.amplitude / 2 * n
+        let power = sums.power
+        var margin = Double.infinity
+        for lane in 0..<8 where lane != lanes.row && lane != lanes.column {
+            let chosen = lane < 4 ? power[lanes.row] : power[lanes.column]
+            margin = min(margin, 10 * Double.log10(Double(chosen) / max(Double(power[lane]), 1e-9)))
+        }
+        let rate = Double(Self.sampleRate)
+        let residualLag = sums.lag - lowEnergy * Double.cos(2 * .pi * low.tone.frequency / rate)
+            - highEnergy * Double.cos(2 * .pi * high.tone.frequency / rate)
+        let residualEnergy = max(sums.energy - lowEnergy - highEnergy, 1e-9)
+        return PairMeasurement(
+            low: low, high: high, purity: (lowEnergy + highEnergy) / sums.energy,
+            twistDB: 20 * Double.log10(high.tone.amplitude / low.tone.amplitude),
+            deviation: max(abs(low.tone.offsetHz) / Double(Self.bank.frequencies[lanes.row]),
+                           abs(high.tone.offsetHz) / Double(Self.bank.frequencies[lanes.column])),
+            marginDB: margin, residualCorrelation: residualLag / residualEnergy)
+    }
+
+    /// Tier A: the 22.5 ms window, for clean signals and white noise.
+    private func tierA(_ lanes: (row: Int, column: Int), _ sums: (power: SIMD8<Float>, energy: Double, lag: Double))
+        -> Hit?
     {
         let c = configuration
-        let (low, lowHalves) = measure(lane: row)
-        let (high, highHalves) = measure(lane: column)
-        guard low.amplitude >= limits.minimumAmplitude, high.amplitude >= limits.minimumAmplitude else { return nil }
-        let n = Double(Self.windowSubBlocks * Self.subBlockLength)
-        let lowEnergy = low.amplitude * low.amplitude / 2 * n
-        let highEnergy = high.amplitude * high.amplitude / 2 * n
-        let purity = (lowEnergy + highEnergy) / windowEnergy
-        let twistDB = 20 * Double.log10(high.amplitude / low.amplitude)
-        let lowDeviation = abs(low.offsetHz) / Double(Self.bank.frequencies[row])
-        let highDeviation = abs(high.offsetHz) / Double(Self.bank.frequencies[column])
-        let deviation = max(lowDeviation, highDeviation)
-        var rowMargin = Double.infinity, columnMargin = Double.infinity
-        for lane in 0..<4 where lane != row {
-            rowMargin = min(rowMargin, 10 * Double.log10(Double(power[row]) / max(Double(power[lane]), 1e-9)))
-        }
-        for lane in 4..<8 where lane != column {
-            columnMargin = min(columnMargin, 10 * Double.log10(Double(power[column]) / max(Double(power[lane]), 1e-9)))
-        }
-        let margin = min(rowMargin, columnMargin)
-        let stability = max(lowHalves, highHalves)
-        // The residual's lag-1 correlation: window lag product minus the tones' share, over the rest.
-        let omegaLow = 2 * Double.pi * low.frequency / Double(Self.sampleRate)
-        let omegaHigh = 2 * Double.pi * high.frequency / Double(Self.sampleRate)
-        let residualLag = windowLag - lowEnergy * Double.cos(omegaLow) - highEnergy * Double.cos(omegaHigh)
-        let residualEnergy = max(windowEnergy - lowEnergy - highEnergy, 1e-9)
-        let correlation = residualLag / residualEnergy
+        let m = measurePair(lanes, sums, count: Self.windowSubBlocks, half: 4, resolveAmbiguity: false)
+        guard m.low.tone.amplitude >= limits.minimumAmplitude, m.high.tone.amplitude >= limits.minimumAmplitude,
+            m.twistDB >= -c.maximumNormalTwistDB, m.twistDB <= c.maximumReverseTwistDB,
+            m.deviation <= min(c.cleanFrequencyTolerance, c.frequencyTolerance), m.marginDB >= c.groupMarginDB,
+            max(m.low.halvesDB, m.high.halvesDB) <= c.stabilityDB
+        else { return nil }
+        let white = abs(m.residualCorrelation) <= c.whiteResidualCorrelation && m.twistDB >= -8 && m.twistDB <= 4
+        guard m.purity >= (white ? c.whiteNoisePurity : c.purity) else { return nil }
+        let now = sampleCount
+        let fit = Self.windowSubBlocks * Self.subBlockLength
+        guard let onset = changePoint(m.low.tone, m.high.tone, fitCount: fit, span: 240, now: now),
+            now - onset >= limits.minimumToneSamples
+        else { return nil }
+        return Hit(digit: DTMFDigit(row: lanes.row, column: lanes.column - 4), onset: onset, low: m.low.tone,
+                   high: m.high.tone)
+    }
 
-        let twistOK = twistDB >= -c.maximumNormalTwistDB && twistDB <= c.maximumReverseTwistDB
-        let requiredPurity = abs(correlation) <= c.whiteResidualCorrelation ? c.whiteNoisePurity : c.purity
-        if twistOK, purity >= requiredPurity, deviation <= c.frequencyTolerance, margin >= c.groupMarginDB,
-            stability <= c.stabilityDB
-        {
-            return Candidate(low: low, high: high, tier: .clean)
+    /// Tier L: the 35 ms window, for a pair over speech or music.
+    private mutating func tierL(
+        _ lanes: (row: Int, column: Int), _ sums: (power: SIMD8<Float>, energy: Double, lag: Double)
+    ) -> Hit? {
+        let c = configuration
+        let count = Self.longWindowSubBlocks
+        let m = measurePair(lanes, sums, count: count, half: count / 2, resolveAmbiguity: true)
+        let speechLike = m.residualCorrelation >= c.speechResidualCorrelation
+        guard m.low.tone.amplitude >= limits.minimumAmplitude, m.high.tone.amplitude >= limits.minimumAmplitude,
+            m.purity >= (speechLike ? c.interferedPurity : c.interferedOtherPurity),
+            m.deviation <= min(c.interferedFrequencyTolerance, c.frequencyTolerance),
+            m.twistDB >= -min(c.interferedMaximumNormalTwistDB, c.maximumNormalTwistDB),
+            m.twistDB <= min(c.interferedMaximumReverseTwistDB, c.maximumReverseTwistDB),
+            m.marginDB >= c.groupMarginDB,
+            max(m.low.halvesDB, m.high.halvesDB) <= c.interferedStabilityDB,
+            max(m.low.quartersDB, m.high.quartersDB) <= c.interferedQuarterStabilityDB
+        else { return nil }
+        let now = sampleCount
+        let fit = count * Self.subBlockLength
+        if harmonicLock(m.low.tone, m.high.tone, count: fit, now: now) { return nil }
+        guard let onset = changePoint(m.low.tone, m.high.tone, fitCount: fit, span: 400, now: now),
+            now - onset >= limits.interferedMinimumToneSamples
+        else { return nil }
+        return Hit(digit: DTMFDigit(row: lanes.row, column: lanes.column - 4), onset: onset, low: m.low.tone,
+                   high: m.high.tone)
+    }
+
+    /// True when the residual (the newest `count` samples less the fitted pair) is periodic and both
+    /// tones are near-harmonics of its period: the "pair" is two harmonics of one voice.
+    ///
+    /// The period is the lag in 18...162 samples (a pitch of 49 to 444 Hz) with the largest normalised
+    /// autocorrelation, refined by a parabola through its neighbours.
+    private mutating func harmonicLock(_ low: Tone, _ high: Tone, count: Int, now: Int64) -> Bool {
+        let fitStart = now - Int64(count)
+        var model = ModelPair(low: low, high: high, history: history, fitStart: fitStart, count: count)
+        model.seek(to: fitStart, reference: fitStart)
+        let mask = Self.historyCapacity - 1
+        let history = self.history
+        let (correlation, lag) = residual.withUnsafeMutableBufferPointer { e -> (Double, Double) in
+            var total = 0.0
+            for i in 0..<count {
+                let value = Double(history[Int(fitStart + Int64(i)) & mask]) - model.next()
+                e[i] = value
+                total += value * value
+            }
+            let minimumLag = 18, maximumLag = 162
+            var head = 0.0  // Σ e[i]² for i < lag
+            for i in 0..<minimumLag { head += e[i] * e[i] }
+            var tail = 0.0  // Σ e[i]² for i >= count - lag
+            for i in (count - minimumLag)..<count { tail += e[i] * e[i] }
+            var twoBack = -Double.infinity, oneBack = -Double.infinity
+            var best = -Double.infinity, bestLag = 0.0
+            for lag in minimumLag...maximumLag {
+                var dot = 0.0
+                for i in lag..<count { dot += e[i] * e[i - lag] }
+                let score = dot / (((total - head) * (total - tail)).squareRoot() + 1e-9)
+                // The interior lag (lag - 1) with both neighbours known.
+                if lag >= minimumLag + 2, oneBack > best {
+                    best = oneBack
+                    let curvature = twoBack - 2 * oneBack + score
+                    let shift = curvature < 0 ? 0.5 * (twoBack - score) / curvature : 0
+                    bestLag = Double(lag - 1) + shift
+                }
+                twoBack = oneBack
+                oneBack = score
+                head += e[lag] * e[lag]
+                tail += e[count - 1 - lag] * e[count - 1 - lag]
+            }
+            return (best, bestLag)
         }
-        if twistDB >= -c.interferedMaximumNormalTwistDB, twistDB <= c.interferedMaximumReverseTwistDB,
-            purity >= c.interferedPurity, deviation <= c.interferedFrequencyTolerance,
-            margin >= c.interferedGroupMarginDB, stability <= c.interferedStabilityDB
-        {
-            return Candidate(low: low, high: high, tier: .interfered)
-        }
-        return nil
+        let rate = Double(Self.sampleRate)
+        let c = configuration
+        return correlation >= c.harmonicCorrelation
+            && Double.cos(2 * .pi * low.frequency * lag / rate) >= c.harmonicCosine
+            && Double.cos(2 * .pi * high.frequency * lag / rate) >= c.harmonicCosine
     }
 
     // MARK: - Change point
 
-    /// Finds where the fitted pair starts within the recent samples: the stretch that gains most from
-    /// subtracting the model (Kadane's maximum subarray of x² - (x - s)² = 2xs - s²). Returns its first
-    /// sample, or nil when the stretch does not reach the present (the pair has already stopped).
-    private func changePoint(_ candidate: Candidate, now: Int64) -> Int64? {
-        let span = 240  // 30 ms of history
-        let fit = Self.windowSubBlocks * Self.subBlockLength
+    /// Finds where the fitted pair starts within the newest `span` samples: the stretch that gains most
+    /// from subtracting the model (Kadane's maximum subarray of x² - (x - s)² = 2xs - s²), with the model
+    /// fitted on the newest `fitCount` samples. Returns its first sample, or nil when the stretch does
+    /// not reach the present (the pair has already stopped).
+    private func changePoint(_ low: Tone, _ high: Tone, fitCount: Int, span: Int, now: Int64) -> Int64? {
         let start = max(now - Int64(span), 0)
-        let fitStart = now - Int64(fit)
-        // Fit each tone's complex amplitude on the window, then evaluate the model over the span.
-        var model = ModelPair(candidate, history: history, fitStart: fitStart, count: fit)
+        let fitStart = now - Int64(fitCount)
+        var model = ModelPair(low: low, high: high, history: history, fitStart: fitStart, count: fitCount)
         var best = -Double.infinity, current = 0.0, currentStart = start, bestStart = start, bestEnd = start
         var sample = start
         model.seek(to: start, reference: fitStart)
@@ -267,14 +413,14 @@ extension DTMFDetector {
         // The tracking window is 80 samples; a window still counts as present when it is about a third
         // full, so the tone ended up to ~55 samples before the last present window's end. Search the
         // stretch around it for the end of the best-matching run.
-        let candidate = Candidate(low: key.tones.0, high: key.tones.1, tier: .clean)
         let fitEnd = key.lastPresentSample - 60
         let fitCount = 120
         let fitStart = fitEnd - Int64(fitCount)
         guard fitStart >= key.onsetSample, sampleCount - fitStart < Int64(Self.historyCapacity) else {
             return max(key.lastPresentSample - 40, key.onsetSample)
         }
-        var model = ModelPair(candidate, history: history, fitStart: fitStart, count: fitCount)
+        var model = ModelPair(low: key.tones.0, high: key.tones.1, history: history, fitStart: fitStart,
+                              count: fitCount)
         let start = fitStart
         let stop = min(key.lastPresentSample + 40, sampleCount)
         model.seek(to: start, reference: fitStart)
@@ -349,9 +495,9 @@ struct ModelPair {
     var low: FittedTone
     var high: FittedTone
 
-    init(_ candidate: DTMFDetector.Candidate, history: [Float], fitStart: Int64, count: Int) {
-        low = FittedTone(candidate.low, history: history, fitStart: fitStart, count: count)
-        high = FittedTone(candidate.high, history: history, fitStart: fitStart, count: count)
+    init(low: DTMFDetector.Tone, high: DTMFDetector.Tone, history: [Float], fitStart: Int64, count: Int) {
+        self.low = FittedTone(low, history: history, fitStart: fitStart, count: count)
+        self.high = FittedTone(high, history: history, fitStart: fitStart, count: count)
     }
 
     mutating func seek(to sample: Int64, reference: Int64) {

@@ -18,8 +18,10 @@ import RealModule
 /// - stability: the two halves of the window agree in amplitude; the other bins of each group stay
 ///   well below the chosen one.
 ///
-/// A clean pair passes tier A. A pair over speech or music passes the stricter tier B (tighter
-/// frequency and stability) and must then hold for longer before it counts. A change-point search
+/// A clean pair passes tier A. A pair over speech or music is checked again over 35 ms (tier L):
+/// tighter frequency and stability, a purity bar that depends on the residual's character, and a veto
+/// when the two "tones" are harmonics of one voice (the residual is periodic at a lag where both tones
+/// are in phase); it must hold for 36 ms. A change-point search
 /// over the recent samples, with the fitted two-tone model, finds the tone's onset to within a few
 /// samples; the key-down is reported as soon as the tone has lasted `minimumToneMilliseconds`
 /// (more than 20 ms, so that 20 ms tones are rejected). The key-up comes after `releaseMilliseconds`
@@ -39,39 +41,50 @@ public struct DTMFDetector: Sendable {
         /// The largest reverse twist (high group louder) accepted, dB. Q.24: 4 must pass.
         public var maximumReverseTwistDB: Double = 6
         /// The largest frequency deviation accepted, as a fraction. Q.24: 0.015 must pass, 0.035 must not.
-        public var frequencyTolerance: Double = 0.025
+        public var frequencyTolerance: Double = 0.02
         /// How long a tone must last before it is reported, ms. Q.24: 40 must pass, 20 must not.
         public var minimumToneMilliseconds: Double = 22.5
         /// How long the pair must be absent before the key is released, ms. Q.24: a 10 ms interruption
         /// must not end a key; a 40 ms pause must.
         public var releaseMilliseconds: Double = 25
 
-        // Tier A: clean signals.
+        // Tier A: 22.5 ms, clean signals and white noise.
         /// The share of the window's energy the two tones must carry when the residual is not white.
         public var purity: Double = 0.75
-        /// The share accepted when the residual is white noise.
-        public var whiteNoisePurity: Double = 0.5
+        /// The share accepted when the residual is white noise (and the twist within Q.24's range).
+        public var whiteNoisePurity: Double = 0.6
         /// The largest |lag-1 correlation| of the residual that counts as white.
         public var whiteResidualCorrelation: Double = 0.35
         /// The least margin of the chosen bin over the others in its group, dB.
         public var groupMarginDB: Double = 8
         /// The largest difference in amplitude between the window's two halves, dB.
         public var stabilityDB: Double = 3
+        /// The largest frequency deviation in tier A, as a fraction (the configurable outer limit is
+        /// `frequencyTolerance`; tier A uses the smaller of the two).
+        public var cleanFrequencyTolerance: Double = 0.02
 
-        // Tier B: a pair over speech or music.
-        /// The share of the window's energy the two tones must carry.
-        public var interferedPurity: Double = 0.3
+        // Tier L: 35 ms, a pair over speech or music.
+        /// The share of the window's energy the tones must carry when the residual is speech-like.
+        public var interferedPurity: Double = 0.25
+        /// The share required when the residual is neither white nor speech-like.
+        public var interferedOtherPurity: Double = 0.6
+        /// The lag-1 correlation of the residual from which it counts as speech-like.
+        public var speechResidualCorrelation: Double = 0.7
         /// The largest frequency deviation, as a fraction.
         public var interferedFrequencyTolerance: Double = 0.01
-        /// The largest difference in amplitude between the window's halves, dB.
-        public var interferedStabilityDB: Double = 2
-        /// The least margin over the other bins of each group, dB.
-        public var interferedGroupMarginDB: Double = 8
+        /// The largest amplitude difference between the halves, and between a quarter and the mean, dB.
+        public var interferedStabilityDB: Double = 3
+        public var interferedQuarterStabilityDB: Double = 4
         /// The twist range, dB (normal, reverse).
         public var interferedMaximumNormalTwistDB: Double = 6
         public var interferedMaximumReverseTwistDB: Double = 4
         /// How long the pair must hold, ms.
         public var interferedMinimumToneMilliseconds: Double = 36
+        /// The harmonic-lock veto: when the residual is periodic (normalised autocorrelation at least
+        /// this) and both tones are near-harmonics of its period (cosine at least `harmonicCosine`), the
+        /// "tones" are two harmonics of one voice.
+        public var harmonicCorrelation: Double = 0.7
+        public var harmonicCosine: Double = 0.9
 
         public init() {}
     }
@@ -120,6 +133,7 @@ public struct DTMFDetector: Sendable {
     public static let sampleRate = 8000
     static let subBlockLength = 20
     static let windowSubBlocks = 9
+    static let longWindowSubBlocks = 14
     static let ringCapacity = 32
     static let historyCapacity = 1024
 
@@ -145,7 +159,8 @@ public struct DTMFDetector: Sendable {
     var ring: [SubBlock]
     var subBlockCount: Int64 = 0
     var key: KeyState?
-    var pending: Pending?
+    /// Scratch space for the residual of the harmonic-lock veto, allocated once.
+    var residual: [Double]
 
     /// A receiver with `configuration`. Allocates its buffers here and never again.
     public init(configuration: Configuration = Configuration()) {
@@ -154,6 +169,7 @@ public struct DTMFDetector: Sendable {
         self.goertzel = GoertzelBank.State(bank: Self.bank)
         self.history = [Float](repeating: 0, count: Self.historyCapacity)
         self.ring = [SubBlock](repeating: SubBlock(), count: Self.ringCapacity)
+        self.residual = [Double](repeating: 0, count: Self.longWindowSubBlocks * Self.subBlockLength)
     }
 
     /// Feeds `samples` (8 kHz, 16-bit linear) and calls `handler` for every key-down and key-up they
@@ -253,12 +269,6 @@ extension DTMFDetector {
         var reportedSample: Int64
         var absentSubBlocks = 0
         var tones: (Tone, Tone)
-    }
-
-    /// A pair that passed tier B and must hold for longer.
-    struct Pending: Sendable {
-        var digit: DTMFDigit
-        var onsetSample: Int64
     }
 
     /// One fitted tone: its lane, frequency offset and amplitude.
