@@ -32,7 +32,7 @@ enum TestSignals {
         }
     }
 
-    /// A crude speech imitation: 180 ms syllables (raised-sine envelope) separated by 70 ms of near
+    /// A crude speech imitation, peaking at about `amplitude`: 180 ms syllables (raised-sine envelope) separated by 70 ms of near
     /// silence, a gliding 100-240 Hz pitch, and harmonics weighted by two formants (700 and 1800 Hz).
     /// A faint 2165 Hz tone (-46 dB) fills the pauses. The pauses matter to Opus: its voice activity detector needs them to treat the signal as speech
     /// (and only then does it add in-band FEC data).
@@ -56,7 +56,7 @@ enum TestSignals {
                 let weight = 1 / (1 + first * first) + 0.5 / (1 + second * second) + 0.2 / Double(k)
                 value += weight * Double.sin(Double(k) * phase)
             }
-            return amplitude * envelope * value / 2.5 + amplitude / 200 * Double.sin(2 * Double.pi * 2165 * t)
+            return amplitude * envelope * value / 10.5 + amplitude / 200 * Double.sin(2 * Double.pi * 2165 * t)
         }
     }
 
