@@ -17,17 +17,22 @@ import RealModule
 /// - **stop-band edge** `stopbandEdgeHz = Nyquist` (4000 Hz): everything at or above the output Nyquist
 ///   frequency is removed before it can alias, and when upsampling every image is removed;
 /// - **design stop-band attenuation** `stopbandAttenuationDB = 80 dB` (Kaiser β = 7.86), which also bounds
-///   the passband ripple to about ±0.001 dB. The tests in `ResamplerTests.swift` measure ≥ 70 dB
-///   over a sweep of tones from the stop-band edge up to the input Nyquist, and ±0.01 dB
-///   passband flatness from 100 Hz to 3400 Hz at an 8 kHz output.
+///   the passband ripple to about ±0.001 dB.
+///
+/// Measured through the resampler itself (`ResamplerTests.swift`): every tone from 4 kHz up to the input
+/// Nyquist frequency comes out at least 80.1 dB down (worst case just above 4 kHz) for 11.025 ... 96 kHz
+/// → 8 kHz, images are at least 80.4 dB down for 8 kHz → 11.025 ... 48 kHz, and the passband is flat
+/// within ±0.0007 dB from 100 Hz to 3400 Hz. The tests assert 78 dB and ±0.002 dB.
 ///
 /// The number of taps per output sample is `tapsPerPhase`, proportional to the input rate over the
-/// transition width: 82 at 8 kHz in, 442 at 44.1 kHz in, 482 at 48 kHz in, 964 at 96 kHz in.
+/// transition width: 82 from 8 kHz, 112 from 11.025 kHz, 162 from 16 kHz, 444 from 44.1 kHz, 482 from
+/// 48 kHz, 964 from 96 kHz. Optimised, 48 kHz → 8 kHz costs about 1.2 ms of one core per second of audio.
 ///
 /// When L ≤ 512 every phase of the prototype is tabulated exactly (L × `tapsPerPhase` floats).
 /// For ratios with more phases (an arbitrary integer rate such as 8000 → 44101) the table holds 512
 /// phases and the coefficients of a phase in between are linearly interpolated from its two
-/// neighbours; the interpolation error is below -90 dB, under the stop-band.
+/// neighbours. The interpolation error stays under the stop-band: 44101 → 8000 (interpolated) measures
+/// the same stop-band and passband as 44100 → 8000 (exact) to within 0.01 dB.
 ///
 /// Each tabulated phase is normalised to a DC gain of exactly 1, so there is no phase-dependent
 /// gain ripple (which would show up as a tone at the phase rate).
