@@ -34,10 +34,7 @@ let package = Package(
         ),
 
         // MARK: - Tests
-        .testTarget(
-            name: "DSPCoreTests",
-            dependencies: ["DSPCore", "MediaTestSupport", .product(name: "RealModule", package: "swift-numerics")]
-        ),
+        .testTarget(name: "DSPCoreTests", dependencies: ["DSPCore", "MediaTestSupport"]),
         .testTarget(
             name: "MediaCodecsTests",
             dependencies: [
