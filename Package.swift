@@ -35,13 +35,7 @@ let package = Package(
 
         // MARK: - Tests
         .testTarget(name: "DSPCoreTests", dependencies: ["DSPCore", "MediaTestSupport"]),
-        .testTarget(
-            name: "MediaCodecsTests",
-            dependencies: [
-                "MediaCodecs", "MediaTestSupport", "DSPCore", "CSndfile", "COpus",
-                .product(name: "RealModule", package: "swift-numerics"),
-            ]
-        ),
+        .testTarget(name: "MediaCodecsTests", dependencies: ["MediaCodecs", "MediaTestSupport", "CSndfile", "COpus"]),
         .testTarget(name: "MediaTestSupportTests", dependencies: ["MediaTestSupport", "DSPCore"]),
         .testTarget(
             name: "IVRMediaCLITests",
