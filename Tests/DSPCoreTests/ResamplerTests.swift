@@ -163,6 +163,16 @@ struct ResamplerTests {
         #expect(output == expected)
     }
 
+    @Test("Resampling.resample converts a whole signal")
+    func oneCall() {
+        let input = [Int16](repeating: 1000, count: 8000)
+        let output = Resampling.resample(input, from: 8000, to: 48000)
+        #expect(output.count == 48000)
+        #expect(output[24000] == 1000)
+        #expect(Resampling.resample(output, from: 48000, to: 8000)[4000] == 1000)
+        #expect(Resampling.resample(input, from: 8000, to: 8000) == input)
+    }
+
     @Test("Reset starts a new stream")
     func resetStartsOver() {
         var resampler = Resampler(inputSampleRate: 44100, outputSampleRate: 8000)
