@@ -23,17 +23,18 @@ struct Convert: ParsableCommand {
     @Option(help: "The encoding of a .wav output: \(OutputEncoding.helpList).")
     var encoding: OutputEncoding?
 
-    @Option(help: "The sample rate of a .wav output in Hz (raw and Opus outputs are 8000).")
-    var rate: Int = 8000
+    @Option(help: "The sample rate of a .wav output in Hz (default: the input's; raw and Opus outputs are 8000).")
+    var rate: Int?
 
     func validate() throws {
-        guard [8000, 16000, 32000, 48000].contains(rate) else {
-            throw ValidationError("--rate must be 8000, 16000, 32000 or 48000")
+        if let rate, !(8000...192_000).contains(rate) {
+            throw ValidationError("--rate must be between 8000 and 192000")
         }
     }
 
     func run() throws {
-        var audio = try InputAudio(path: input, format: format)
+        let outputFormat = try AudioOutput.format(for: output, encoding: encoding)
+        var audio = try InputAudio(path: input, format: format, sampleRate: nil)
         var mono: [Int16] = []
         while let block = try audio.next() {
             let channels = block.count
@@ -43,10 +44,13 @@ struct Convert: ParsableCommand {
                 mono.append(Int16(clamping: sum / channels))
             }
         }
-        var samples = mono
-        if rate != 8000 {
-            samples = Resampling.resample(mono, from: 8000, to: rate)
+        let isWAV = outputFormat == .wav || outputFormat == .wavMuLaw || outputFormat == .wavALaw
+        if rate != nil && !isWAV {
+            throw CLIError(.usage, "\(output): --rate applies to .wav outputs only; raw and Opus outputs are 8000 Hz")
         }
-        try AudioOutput.write(samples, sampleRate: rate, to: output, encoding: encoding)
+        let outputRate = isWAV ? (rate ?? audio.sampleRate) : 8000
+        let samples = outputRate == audio.sampleRate
+            ? mono : Resampling.resample(mono, from: audio.sampleRate, to: outputRate)
+        try AudioOutput.write(samples, sampleRate: outputRate, to: output, encoding: encoding)
     }
 }

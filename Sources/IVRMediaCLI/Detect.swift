@@ -21,7 +21,7 @@ struct Detect: ParsableCommand {
     @Flag(help: "One JSON object per key instead of text.")
     var json = false
 
-    @Option(help: "The lowest level per tone that counts, dBm0.")
+    @Option(parsing: .unconditional, help: "The lowest level per tone that counts, dBm0.")
     var minLevelDbm0: Double = DTMFDetector.Configuration().minimumLevelDBm0
 
     @Option(help: "The largest normal twist (low tone louder), dB.")

@@ -26,10 +26,10 @@ struct Generate: ParsableCommand {
     @Option(help: "Silence before the first key, ms.")
     var leadMs: Double = 0
 
-    @Option(help: "The level of each tone, dBm0.")
+    @Option(parsing: .unconditional, help: "The level of each tone, dBm0.")
     var levelDbm0: Double = -10
 
-    @Option(help: "High tone minus low tone, dB (negative: the low tone is louder).")
+    @Option(parsing: .unconditional, help: "High tone minus low tone, dB (negative: the low tone is louder).")
     var twistDb: Double = 0
 
     @Option(help: "The encoding of a .wav output: \(OutputEncoding.helpList).")
