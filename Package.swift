@@ -19,7 +19,7 @@ let package = Package(
         .target(name: "MediaCodecs", dependencies: ["DSPCore", "CSndfile", "COpus"]),
         .target(
             name: "MediaTestSupport",
-            dependencies: ["DSPCore", .product(name: "RealModule", package: "swift-numerics")]
+            dependencies: ["DSPCore", "MediaCodecs", .product(name: "RealModule", package: "swift-numerics")]
         ),
 
         // MARK: - C libraries
@@ -37,9 +37,15 @@ let package = Package(
         ),
 
         // MARK: - Tests
-        .testTarget(name: "DSPCoreTests", dependencies: ["DSPCore", "MediaTestSupport", "CSndfile"]),
+        .testTarget(
+            name: "DSPCoreTests",
+            dependencies: ["DSPCore", "MediaTestSupport", "CSndfile", .product(name: "RealModule", package: "swift-numerics")]
+        ),
         .testTarget(name: "MediaCodecsTests", dependencies: ["MediaCodecs", "MediaTestSupport", "CSndfile", "COpus"]),
-        .testTarget(name: "MediaTestSupportTests", dependencies: ["MediaTestSupport", "DSPCore"]),
+        .testTarget(
+            name: "MediaTestSupportTests",
+            dependencies: ["MediaTestSupport", "DSPCore", .product(name: "RealModule", package: "swift-numerics")]
+        ),
         .testTarget(
             name: "IVRMediaCLITests",
             dependencies: ["IVRMediaCLI", "MediaCodecs", "MediaTestSupport", "DSPCore"]
