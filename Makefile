@@ -43,13 +43,15 @@ build: deps-build
 
 demo: build
 	@mkdir -p $(DEMO_DIR)
-	@echo "== A caller presses 9, waits, then types 505#, recorded as 8 kHz A-law (.al)"
-	$$($(SWIFT) build -c release --show-bin-path)/ivrmedia generate "9,,505#" --lead-ms 700 --on-ms 70 --off-ms 80 \
-		--level-dbm0 -12 --twist-db 2 -o $(DEMO_DIR)/demo-call.al
-	@echo "== ivrmedia detect $(DEMO_DIR)/demo-call.al"
-	$$($(SWIFT) build -c release --show-bin-path)/ivrmedia detect $(DEMO_DIR)/demo-call.al
-	@echo "== the same as JSON"
-	$$($(SWIFT) build -c release --show-bin-path)/ivrmedia detect --json $(DEMO_DIR)/demo-call.al
+	@bin=$$($(SWIFT) build -c release --show-bin-path); set -e; \
+	echo "== A caller presses 9, waits a second, then types 505#: an 8 kHz A-law recording (.al)"; \
+	echo '$$ ivrmedia generate "9,,505#" --lead-ms 700 --on-ms 70 --off-ms 80 --level-dbm0 -12 --twist-db 2 -o $(DEMO_DIR)/demo-call.al'; \
+	$$bin/ivrmedia generate "9,,505#" --lead-ms 700 --on-ms 70 --off-ms 80 --level-dbm0 -12 --twist-db 2 \
+		-o $(DEMO_DIR)/demo-call.al; \
+	echo '$$ ivrmedia detect $(DEMO_DIR)/demo-call.al'; \
+	$$bin/ivrmedia detect $(DEMO_DIR)/demo-call.al; \
+	echo '$$ ivrmedia detect --json $(DEMO_DIR)/demo-call.al'; \
+	$$bin/ivrmedia detect --json $(DEMO_DIR)/demo-call.al
 
 test: deps-test
 	$(SWIFT) build --build-tests
