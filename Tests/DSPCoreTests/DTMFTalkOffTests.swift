@@ -26,27 +26,32 @@ struct DTMFTalkOffTests {
         #expect(falseDigits == [])
     }
 
-    @Test("a digit 5 dB above speech is heard", arguments: Path.allCases)
+    @Test("a digit 5 dB above speech is heard, every time", arguments: Path.allCases)
     func aboveSpeech(path: Path) throws {
-        let failed = try speechFailures(aboveSpeechDB: 5, path: path)
-        #expect(failed == [])
+        let outcome = try speechOutcome(aboveSpeechDB: 5, path: path)
+        #expect(outcome.missed == [] && outcome.wrong == [])
     }
 
-    @Test("a digit at the level of speech is heard (at least 60 of 64; multimon-ng: 57, SpanDSP: 36)",
+    @Test("a digit at the level of speech: heard at least 60 times in 64, a wrong digit at most once",
           arguments: Path.allCases)
     func atSpeechLevel(path: Path) throws {
-        let failed = try speechFailures(aboveSpeechDB: 0, path: path)
-        for failure in failed { print("missed at speech level (\(path)): \(failure)") }
-        #expect(failed.count <= 4, "\(failed.joined(separator: "; "))")
+        let outcome = try speechOutcome(aboveSpeechDB: 0, path: path)
+        for failure in outcome.missed + outcome.wrong { print("at speech level (\(path)): \(failure)") }
+        #expect(outcome.missed.count + outcome.wrong.count <= 4)
+        #expect(outcome.wrong.count <= 1)
     }
 
-    private func speechFailures(aboveSpeechDB: Double, path: Path) throws -> [String] {
+    /// The cases heard as nothing, and those heard as another digit.
+    private func speechOutcome(aboveSpeechDB: Double, path: Path) throws -> (missed: [String], wrong: [String]) {
         let utterances = try Corpus.englishUtterances()
         try #require(utterances.count > 100, "the English prompts are not installed")
-        return Q24Battery.speechCases(utterances: utterances, aboveSpeechDB: aboveSpeechDB, law: path.law)
-            .compactMap { c in
-                let heard = digits(receive(c.samples))
-                return heard == c.expected ? nil : "\(c.label): heard \(heard.map(\.description).joined())"
-            }
+        var missed: [String] = [], wrong: [String] = []
+        for c in Q24Battery.speechCases(utterances: utterances, aboveSpeechDB: aboveSpeechDB, law: path.law) {
+            let heard = digits(receive(c.samples))
+            if heard == c.expected { continue }
+            let line = "\(c.label): heard \(heard.map(\.description).joined())"
+            if heard.isEmpty { missed.append(line) } else { wrong.append(line) }
+        }
+        return (missed, wrong)
     }
 }

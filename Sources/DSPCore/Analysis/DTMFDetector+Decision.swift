@@ -265,17 +265,38 @@ extension DTMFDetector {
         let m = measurePair(lanes, sums, count: count, half: count / 2, resolveAmbiguity: true)
         let speechLike = m.residualCorrelation >= c.speechResidualCorrelation
         guard m.low.tone.amplitude >= limits.minimumAmplitude, m.high.tone.amplitude >= limits.minimumAmplitude,
-            m.purity >= (speechLike ? c.interferedPurity : c.interferedOtherPurity),
             m.deviation <= min(c.interferedFrequencyTolerance, c.frequencyTolerance),
             m.twistDB >= -min(c.interferedMaximumNormalTwistDB, c.maximumNormalTwistDB),
-            m.twistDB <= min(c.interferedMaximumReverseTwistDB, c.maximumReverseTwistDB),
-            m.marginDB >= c.groupMarginDB,
-            max(m.low.halvesDB, m.high.halvesDB) <= c.interferedStabilityDB,
-            max(m.low.quartersDB, m.high.quartersDB) <= c.interferedQuarterStabilityDB
+            m.twistDB <= min(c.interferedMaximumReverseTwistDB, c.maximumReverseTwistDB)
         else { return nil }
+        let halves = max(m.low.halvesDB, m.high.halvesDB)
+        let quarters = max(m.low.quartersDB, m.high.quartersDB)
+        let passes = m.purity >= (speechLike ? c.interferedPurity : c.interferedOtherPurity)
+            && m.marginDB >= c.groupMarginDB && halves <= c.interferedStabilityDB
+            && quarters <= c.interferedQuarterStabilityDB
+        var speechPath = false
+        if !passes {
+            // The purity of the first difference x[n] - x[n-1]: its energy is 2E - 2R1 over the window,
+            // and a tone's share is multiplied by 2 - 2cos ω.
+            let n = Double(count * Self.subBlockLength)
+            let rate = Double(Self.sampleRate)
+            let lowEnergy = m.low.tone.amplitude * m.low.tone.amplitude / 2 * n
+            let highEnergy = m.high.tone.amplitude * m.high.tone.amplitude / 2 * n
+            let differenced = lowEnergy * (2 - 2 * Double.cos(2 * .pi * m.low.tone.frequency / rate))
+                + highEnergy * (2 - 2 * Double.cos(2 * .pi * m.high.tone.frequency / rate))
+            let differencedPurity = differenced / max(2 * sums.energy - 2 * sums.lag, 1e-9)
+            speechPath = speechLike && differencedPurity >= c.speechPathPurity
+                && m.marginDB >= c.speechPathGroupMarginDB && halves <= c.speechPathStabilityDB
+                && quarters <= c.speechPathQuarterStabilityDB
+            guard speechPath else { return nil }
+        }
         let now = sampleCount
         let fit = count * Self.subBlockLength
-        if harmonicLock(m.low.tone, m.high.tone, count: fit, now: now) { return nil }
+        if harmonicLock(m.low.tone, m.high.tone, count: fit, now: now,
+                        cosine: speechPath ? c.speechPathHarmonicCosine : c.harmonicCosine)
+        {
+            return nil
+        }
         guard let onset = changePoint(m.low.tone, m.high.tone, fitCount: fit, span: 400, now: now),
             now - onset >= limits.interferedMinimumToneSamples
         else { return nil }
@@ -288,7 +309,7 @@ extension DTMFDetector {
     ///
     /// The period is the lag in 18...162 samples (a pitch of 49 to 444 Hz) with the largest normalised
     /// autocorrelation, refined by a parabola through its neighbours.
-    private mutating func harmonicLock(_ low: Tone, _ high: Tone, count: Int, now: Int64) -> Bool {
+    private mutating func harmonicLock(_ low: Tone, _ high: Tone, count: Int, now: Int64, cosine: Double) -> Bool {
         let fitStart = now - Int64(count)
         var model = ModelPair(low: low, high: high, history: history, fitStart: fitStart, count: count)
         model.seek(to: fitStart, reference: fitStart)
@@ -329,8 +350,8 @@ extension DTMFDetector {
         let rate = Double(Self.sampleRate)
         let c = configuration
         return correlation >= c.harmonicCorrelation
-            && Double.cos(2 * .pi * low.frequency * lag / rate) >= c.harmonicCosine
-            && Double.cos(2 * .pi * high.frequency * lag / rate) >= c.harmonicCosine
+            && Double.cos(2 * .pi * low.frequency * lag / rate) >= cosine
+            && Double.cos(2 * .pi * high.frequency * lag / rate) >= cosine
     }
 
     // MARK: - Change point

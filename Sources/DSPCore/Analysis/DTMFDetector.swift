@@ -86,6 +86,20 @@ public struct DTMFDetector: Sendable {
         public var harmonicCorrelation: Double = 0.7
         public var harmonicCosine: Double = 0.9
 
+        // Tier L's speech path: a digit at the level of speech. Tried when tier L fails and the residual
+        // is speech-like; purity is measured on the first difference of the signal (a gentle high-pass
+        // that takes the speech energy below 600 Hz out of the count), and the stability and margin
+        // limits make room for speech beating with the tones. Its harmonic veto is stricter.
+        /// The tones' share of the differenced window's energy.
+        public var speechPathPurity: Double = 0.5
+        /// The least margin over the other bins of each group, dB.
+        public var speechPathGroupMarginDB: Double = 2
+        /// The largest amplitude difference between the halves, and between a quarter and the mean, dB.
+        public var speechPathStabilityDB: Double = 8
+        public var speechPathQuarterStabilityDB: Double = 10
+        /// The harmonic-lock veto's cosine on this path.
+        public var speechPathHarmonicCosine: Double = 0.5
+
         public init() {}
     }
 
