@@ -11,13 +11,13 @@ extension DTMFDetector {
         var block = SubBlock()
         block.re = re
         block.im = im
-        block.energy = energy
-        block.lagProduct = lagProduct
-        energy = 0
-        lagProduct = 0
+        block.energy = partialSums.energyEven + partialSums.energyOdd
+        block.lagProduct = partialSums.lagEven + partialSums.lagOdd
+        partialSums = PartialSums()
         let m = subBlockCount
         ring[Int(m) & (Self.ringCapacity - 1)] = block
         subBlockCount += 1
+        updateWindowSums(adding: block)
         guard subBlockCount >= Int64(Self.windowSubBlocks) else { return }
 
         if key != nil {
@@ -35,18 +35,29 @@ extension DTMFDetector {
 
     // MARK: - Detection
 
-    /// The coherent sums of the newest `count` sub-blocks: per-lane power, energy and lag-1 product.
-    private func windowSums(_ count: Int) -> (power: SIMD8<Float>, energy: Double, lag: Double) {
-        var sumRe = SIMD8<Float>(), sumIm = SIMD8<Float>()
-        var energy: Float = 0, lag: Float = 0
-        for back in 0..<count {
-            let b = subBlock(back: back)
-            sumRe += b.re
-            sumIm += b.im
-            energy += b.energy
-            lag += b.lagProduct
+    /// Keeps `shortSum` and `longSum` equal to the sums of the newest 9 and 14 sub-blocks.
+    private mutating func updateWindowSums(adding block: SubBlock) {
+        if subBlockCount % Self.recountInterval == 0 {
+            shortSum = recount(Self.windowSubBlocks)
+            longSum = recount(Self.longWindowSubBlocks)
+            return
         }
-        return (sumRe * sumRe + sumIm * sumIm, Double(energy), Double(lag))
+        shortSum += block
+        longSum += block
+        if subBlockCount > Int64(Self.windowSubBlocks) { shortSum -= subBlock(back: Self.windowSubBlocks) }
+        if subBlockCount > Int64(Self.longWindowSubBlocks) { longSum -= subBlock(back: Self.longWindowSubBlocks) }
+    }
+
+    /// The exact sum of the newest `count` sub-blocks (fewer at the start of the stream).
+    private func recount(_ count: Int) -> SubBlock {
+        var sum = SubBlock()
+        for back in 0..<min(count, Int(subBlockCount)) { sum += subBlock(back: back) }
+        return sum
+    }
+
+    /// The coherent sums of a window: per-lane power, energy and lag-1 product.
+    private func windowSums(_ sum: SubBlock) -> (power: SIMD8<Float>, energy: Double, lag: Double) {
+        (sum.re * sum.re + sum.im * sum.im, Double(sum.energy), Double(sum.lagProduct))
     }
 
     /// The strongest row and column lanes, if they pass the cheap gate: the two tones' energy
@@ -67,12 +78,12 @@ extension DTMFDetector {
 
     private mutating func detect(_ handler: (Event) -> Void) {
         var hit: Hit?
-        let short = windowSums(Self.windowSubBlocks)
+        let short = windowSums(shortSum)
         if let lanes = gate(short.power, energy: short.energy, count: Self.windowSubBlocks, share: 0.2) {
             hit = tierA(lanes, short)
         }
         if hit == nil, subBlockCount >= Int64(Self.longWindowSubBlocks) {
-            let long = windowSums(Self.longWindowSubBlocks)
+            let long = windowSums(longSum)
             if let lanes = gate(long.power, energy: long.energy, count: Self.longWindowSubBlocks, share: 0.15) {
                 hit = tierL(lanes, long)
             }
@@ -121,11 +132,11 @@ extension DTMFDetector {
         let ambiguity = rate / separation
 
         func derotatedSum(_ offsetHz: Double) -> (re: Double, im: Double) {
-            let step = 2 * Double.pi * offsetHz * l / rate
+            var rotation = Rotation(stepRadians: -2 * Double.pi * offsetHz * l / rate)
             var re = 0.0, im = 0.0
             for index in 0..<count {
                 let b = subBlock(back: count - 1 - index)
-                let c = Double.cos(-step * Double(index)), s = Double.sin(-step * Double(index))
+                let (c, s) = rotation.next()
                 re += Double(b.re[lane]) * c - Double(b.im[lane]) * s
                 im += Double(b.re[lane]) * s + Double(b.im[lane]) * c
             }
@@ -148,14 +159,14 @@ extension DTMFDetector {
             }
         }
         // Halves and quarters of the de-rotated sub-blocks.
-        let step = 2 * Double.pi * offsetHz * l / rate
+        var rotation = Rotation(stepRadians: -2 * Double.pi * offsetHz * l / rate)
         let quarterEnds = Self.quarterBoundaries(count)
         var halves = (early: (0.0, 0.0), late: (0.0, 0.0))
         var quartersRe = SIMD4<Double>(), quartersIm = SIMD4<Double>()
         var quarter = 0
         for index in 0..<count {
             let b = subBlock(back: count - 1 - index)
-            let c = Double.cos(-step * Double(index)), s = Double.sin(-step * Double(index))
+            let (c, s) = rotation.next()
             let re = Double(b.re[lane]) * c - Double(b.im[lane]) * s
             let im = Double(b.re[lane]) * s + Double(b.im[lane]) * c
             if index < half { halves.early.0 += re; halves.early.1 += im }
@@ -398,12 +409,11 @@ extension DTMFDetector {
         var present = true
         for which in 0..<2 {
             let tone = which == 0 ? key.tones.0 : key.tones.1
-            let step = 2 * Double.pi * tone.offsetHz * l / Double(Self.sampleRate)
+            var rotation = tone.subBlockRotation
             var zRe = 0.0, zIm = 0.0
             for index in 0..<span {
                 let b = subBlock(back: span - 1 - index)
-                let angle = -step * Double(index)
-                let c = Double.cos(angle), s = Double.sin(angle)
+                let (c, s) = rotation.next()
                 zRe += Double(b.re[tone.lane]) * c - Double(b.im[tone.lane]) * s
                 zIm += Double(b.re[tone.lane]) * s + Double(b.im[tone.lane]) * c
             }
@@ -527,4 +537,23 @@ struct ModelPair {
     }
 
     mutating func next() -> Double { low.next() + high.next() }
+}
+
+/// e^{-j·step·i} for i = 0, 1, 2, ... by recurrence: one cos and one sin per window, not per sub-block.
+struct Rotation: Sendable {
+    private var c = 1.0, s = 0.0
+    private let stepCos: Double, stepSin: Double
+
+    /// A rotation that advances by `stepRadians` per call (negative: clockwise).
+    init(stepRadians: Double) {
+        stepCos = Double.cos(stepRadians)
+        stepSin = Double.sin(stepRadians)
+    }
+
+    /// The current (cos, sin); advances by one step.
+    mutating func next() -> (Double, Double) {
+        let current = (c, s)
+        (c, s) = (c * stepCos - s * stepSin, c * stepSin + s * stepCos)
+        return current
+    }
 }

@@ -149,6 +149,7 @@ public struct DTMFDetector: Sendable {
     static let windowSubBlocks = 9
     static let longWindowSubBlocks = 14
     static let ringCapacity = 32
+    static let recountInterval: Int64 = 64
     static let historyCapacity = 1024
 
     /// The descriptor shared by every channel: coefficients and thresholds, computed once.
@@ -162,9 +163,12 @@ public struct DTMFDetector: Sendable {
     // Per-sample state.
     var goertzel: GoertzelBank.State
     var positionInSubBlock = 0
-    var energy: Float = 0
-    var lagProduct: Float = 0
+    /// Energy and lag-1 product of the current sub-block, as two partial sums each (even and odd
+    /// samples), so that no accumulator waits on the previous sample's add.
+    var partialSums = PartialSums()
     var previousSample: Float = 0
+    /// The first sample of a pair whose second has not arrived yet.
+    var waitingSample: Float?
     var history: [Float]
     /// Samples consumed since the start of the stream.
     public private(set) var sampleCount: Int64 = 0
@@ -172,6 +176,10 @@ public struct DTMFDetector: Sendable {
     // Per-sub-block state.
     var ring: [SubBlock]
     var subBlockCount: Int64 = 0
+    /// Running sums over the newest 9 and 14 sub-blocks (the two windows), kept exact by a full
+    /// recount every `recountInterval` sub-blocks so that rounding cannot build up.
+    var shortSum = SubBlock()
+    var longSum = SubBlock()
     var key: KeyState?
     /// Scratch space for the residual of the harmonic-lock veto, allocated once.
     var residual: [Double]
@@ -217,29 +225,54 @@ public struct DTMFDetector: Sendable {
         }
     }
 
+    /// Feeds samples to the filters two at a time, pairs aligned to even sample numbers, so that the
+    /// arithmetic (and so every event) is the same whatever the caller's block size: an odd sample at
+    /// the end of a call waits for the first sample of the next.
     @inline(__always)
     mutating func feed(_ samples: UnsafeBufferPointer<Int16>, from start: Int, count: Int) {
         let bank = Self.bank
         var state = goertzel
-        var e = energy
-        var lag = lagProduct
+        var sums = partialSums
         var previous = previousSample
+        var waiting = waitingSample
         var position = Int(sampleCount) & (Self.historyCapacity - 1)
         history.withUnsafeMutableBufferPointer { history in
-            for i in start..<(start + count) {
-                let x = Float(samples[i])
-                bank.feed(x, &state)
-                e += x * x
-                lag += x * previous
-                previous = x
-                history[position] = x
+            var i = start
+            let end = start + count
+            @inline(__always) func pair(_ x1: Float, _ x2: Float) {
+                bank.feedPair(x1, x2, &state)
+                sums.energyEven += x1 * x1
+                sums.energyOdd += x2 * x2
+                sums.lagEven += x1 * previous
+                sums.lagOdd += x2 * x1
+                previous = x2
+            }
+            if let first = waiting, i < end {
+                let x2 = Float(samples[i])
+                history[position] = x2
                 position = (position + 1) & (Self.historyCapacity - 1)
+                pair(first, x2)
+                waiting = nil
+                i += 1
+            }
+            while i + 1 < end {
+                let x1 = Float(samples[i]), x2 = Float(samples[i + 1])
+                history[position] = x1
+                history[(position + 1) & (Self.historyCapacity - 1)] = x2
+                position = (position + 2) & (Self.historyCapacity - 1)
+                pair(x1, x2)
+                i += 2
+            }
+            if i < end {
+                let x = Float(samples[i])
+                history[position] = x
+                waiting = x
             }
         }
         goertzel = state
-        energy = e
-        lagProduct = lag
+        partialSums = sums
         previousSample = previous
+        waitingSample = waiting
         positionInSubBlock += count
         sampleCount += Int64(count)
     }
@@ -248,13 +281,32 @@ public struct DTMFDetector: Sendable {
 // MARK: - Internal types
 
 extension DTMFDetector {
-    /// One sub-block's measurements.
+    struct PartialSums: Sendable {
+        var energyEven: Float = 0, energyOdd: Float = 0
+        var lagEven: Float = 0, lagOdd: Float = 0
+    }
+
+    /// One sub-block's measurements, or their sum over a window.
     struct SubBlock: Sendable {
         var re = SIMD8<Float>()
         var im = SIMD8<Float>()
         var energy: Float = 0
         var lagProduct: Float = 0
         init() {}
+
+        static func += (lhs: inout SubBlock, rhs: SubBlock) {
+            lhs.re += rhs.re
+            lhs.im += rhs.im
+            lhs.energy += rhs.energy
+            lhs.lagProduct += rhs.lagProduct
+        }
+
+        static func -= (lhs: inout SubBlock, rhs: SubBlock) {
+            lhs.re -= rhs.re
+            lhs.im -= rhs.im
+            lhs.energy -= rhs.energy
+            lhs.lagProduct -= rhs.lagProduct
+        }
     }
 
     /// Thresholds converted once from the configuration into the units the receiver compares.
@@ -293,6 +345,11 @@ extension DTMFDetector {
         /// Peak amplitude, 16-bit units.
         var amplitude: Double
         var frequency: Double { Double(DTMFDetector.bank.frequencies[lane]) + offsetHz }
+        /// The de-rotation of consecutive sub-blocks at this tone's offset.
+        var subBlockRotation: Rotation {
+            Rotation(stepRadians: -2 * Double.pi * offsetHz * Double(DTMFDetector.subBlockLength)
+                / Double(DTMFDetector.sampleRate))
+        }
         var levelDBm0: Double { Level.dBm0(rms: amplitude / 2.0.squareRoot()) }
     }
 }

@@ -16,6 +16,8 @@ public struct GoertzelBank: Sendable, Hashable {
     public let omega: SIMD8<Float>
     /// 2 cos(ω): the Goertzel recursion coefficient.
     @usableFromInline let coefficient: SIMD8<Float>
+    /// (2 cos ω)² - 1: the coefficient of the two-sample step.
+    @usableFromInline let pairCoefficient: SIMD8<Float>
     @usableFromInline let cosOmega: SIMD8<Float>
     @usableFromInline let sinOmega: SIMD8<Float>
     /// e^{-jω·subBlockLength}: advances the absolute phase reference by one sub-block.
@@ -47,6 +49,7 @@ public struct GoertzelBank: Sendable, Hashable {
         self.subBlockLength = subBlockLength
         self.omega = w
         self.coefficient = c
+        self.pairCoefficient = c * c - 1
         self.cosOmega = cw
         self.sinOmega = sw
         self.stepRe = sr
@@ -74,9 +77,27 @@ public struct GoertzelBank: Sendable, Hashable {
     /// Real-time safe: no allocation, locks, logging or blocking.
     @inlinable @inline(__always)
     public func feed(_ sample: Float, _ state: inout State) {
-        let s0 = coefficient * state.s1 - state.s2 + SIMD8(repeating: sample)
+        let s0 = coefficient * state.s1 + (SIMD8(repeating: sample) - state.s2)
         state.s2 = state.s1
         state.s1 = s0
+    }
+
+    /// Feeds two consecutive samples at once. The same recursion, rewritten so that both new states
+    /// depend only on the two old ones:
+    ///   s[n+1] = c·s[n] - s[n-1] + x1
+    ///   s[n+2] = (c² - 1)·s[n] - c·s[n-1] + c·x1 + x2
+    /// which halves the chain of dependent multiply-adds per sample (the loop is latency-bound).
+    ///
+    /// Real-time safe: no allocation, locks, logging or blocking.
+    @inlinable @inline(__always)
+    public func feedPair(_ x1: Float, _ x2: Float, _ state: inout State) {
+        let first = SIMD8(repeating: x1)
+        let second = SIMD8(repeating: x2)
+        let s1 = state.s1, s2 = state.s2
+        let next = coefficient * s1 + (first - s2)
+        let afterNext = pairCoefficient * s1 + ((coefficient * first + second) - coefficient * s2)
+        state.s2 = next
+        state.s1 = afterNext
     }
 
     /// Ends a sub-block: returns its complex DFT value per lane, referenced to absolute time, and resets
