@@ -17,6 +17,8 @@ let package = Package(
         .package(name: "ivrmedia", path: ".."),
         .package(
             url: "https://github.com/ordo-one/package-benchmark", exact: "1.38.1", traits: ["MallocInterposer"]),
+        // Already a dependency of package-benchmark; named here for AllocationGuard's direct use.
+        .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.5.0"),
     ],
     targets: [
         // MARK: - Libraries
@@ -25,6 +27,14 @@ let package = Package(
             dependencies: [
                 .product(name: "DSPCore", package: "ivrmedia"),
                 .product(name: "MediaTestSupport", package: "ivrmedia"),
+            ]
+        ),
+
+        .target(
+            name: "AllocationGuard",
+            dependencies: [
+                .product(name: "Benchmark", package: "package-benchmark"),
+                .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ]
         ),
 
@@ -45,7 +55,7 @@ let package = Package(
         .executableTarget(
             name: "G711Benchmarks",
             dependencies: [
-                "BenchSupport",
+                "BenchSupport", "AllocationGuard",
                 .product(name: "DSPCore", package: "ivrmedia"),
                 .product(name: "Benchmark", package: "package-benchmark"),
             ],
@@ -55,7 +65,7 @@ let package = Package(
         .executableTarget(
             name: "DTMFBenchmarks",
             dependencies: [
-                "BenchSupport",
+                "BenchSupport", "AllocationGuard",
                 .product(name: "DSPCore", package: "ivrmedia"),
                 .product(name: "Benchmark", package: "package-benchmark"),
             ],

@@ -1,3 +1,4 @@
+import AllocationGuard
 import Benchmark
 import BenchSupport
 import DSPCore
@@ -50,22 +51,24 @@ let benchmarks: @Sendable () -> Void = {
 
     var streams: [(String, [Int16])] = [
         // 16 digits x 10 at -10 dBm0, 50/50 ms: the receiver validates, reports and tracks keys.
-        ("DTMF basic battery looped 20 ms frame", BenchAudio.loop(BenchAudio.basicSequence(), seconds: 60)),
+        ("basic-battery-looped-20ms", BenchAudio.loop(BenchAudio.basicSequence(), seconds: 60)),
         // The cheapest path: the gate stays shut.
-        ("DTMF silence 20 ms frame", BenchAudio.silence(seconds: 20)),
+        ("silence-20ms", BenchAudio.silence(seconds: 20)),
         // White noise at -20 dBm0: the gate opens now and then.
-        ("DTMF white noise 20 ms frame", BenchAudio.whiteNoise(seconds: 60, levelDBm0: -20)),
+        ("white-noise-20ms", BenchAudio.whiteNoise(seconds: 60, levelDBm0: -20)),
     ]
     // Speech (the Asterisk prompts), when the sound package is installed: validation under talk-off.
     if let speech = BenchAudio.speech(seconds: 60) {
-        streams.append(("DTMF speech 20 ms frame", speech))
+        streams.append(("speech-20ms", speech))
     }
 
     for (name, samples) in streams {
         let channel = Channel(samples)
         Benchmark(name) { benchmark in
-            for _ in benchmark.scaledIterations {
-                channel.processFrame()
+            benchmark.forbidAllocations("DTMF receiver, \(name)") {
+                for _ in benchmark.scaledIterations {
+                    channel.processFrame()
+                }
             }
             blackHole(channel.keys)
         }

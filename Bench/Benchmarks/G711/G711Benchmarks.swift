@@ -1,3 +1,4 @@
+import AllocationGuard
 import Benchmark
 import BenchSupport
 import DSPCore
@@ -29,29 +30,33 @@ let benchmarks: @Sendable () -> Void = {
     let decoded = UnsafeMutableBufferPointer<Int16>.allocate(capacity: frame)
 
     for law in G711.Law.allCases {
-        let name = law == .muLaw ? "mu-law" : "A-law"
+        let name = law == .muLaw ? "muLaw" : "aLaw"
         let encodedFrames = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: frameCount * frame)
         for i in 0..<(frameCount * frame) { encodedFrames[i] = G711.encode(input[i], law: law) }
 
-        Benchmark("G711 \(name) encode 20 ms frame") { benchmark in
+        Benchmark("\(name)-encode-20ms") { benchmark in
             var index = 0
-            for _ in benchmark.scaledIterations {
-                let source = UnsafeBufferPointer(rebasing: input[(index * frame)..<((index + 1) * frame)])
-                G711.encode(source, into: codes, law: law)
-                blackHole(codes[0])
-                index += 1
-                if index == frameCount { index = 0 }
+            benchmark.forbidAllocations("G.711 \(name) encode") {
+                for _ in benchmark.scaledIterations {
+                    let source = UnsafeBufferPointer(rebasing: input[(index * frame)..<((index + 1) * frame)])
+                    G711.encode(source, into: codes, law: law)
+                    blackHole(codes[0])
+                    index += 1
+                    if index == frameCount { index = 0 }
+                }
             }
         }
 
-        Benchmark("G711 \(name) decode 20 ms frame") { benchmark in
+        Benchmark("\(name)-decode-20ms") { benchmark in
             var index = 0
-            for _ in benchmark.scaledIterations {
-                let source = UnsafeBufferPointer(rebasing: encodedFrames[(index * frame)..<((index + 1) * frame)])
-                G711.decode(source, into: decoded, law: law)
-                blackHole(decoded[0])
-                index += 1
-                if index == frameCount { index = 0 }
+            benchmark.forbidAllocations("G.711 \(name) decode") {
+                for _ in benchmark.scaledIterations {
+                    let source = UnsafeBufferPointer(rebasing: encodedFrames[(index * frame)..<((index + 1) * frame)])
+                    G711.decode(source, into: decoded, law: law)
+                    blackHole(decoded[0])
+                    index += 1
+                    if index == frameCount { index = 0 }
+                }
             }
         }
     }
