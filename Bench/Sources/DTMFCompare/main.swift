@@ -10,6 +10,9 @@ import MediaTestSupport
 //   --no-throughput   accuracy, talk-off and latency only
 //   --no-accuracy     throughput only
 //   --linear-only     skip the µ-law and A-law paths
+//   --profile CORPUS [--receiver ours|spandsp]
+//                     only run one receiver over one throughput corpus (mix, basic, speech, noise, silence)
+//                     for --seconds of CPU time, for a profiler (valgrind --tool=callgrind, perf record)
 
 let arguments = CommandLine.arguments
 func option(_ name: String) -> String? {
@@ -47,6 +50,29 @@ func thousands(_ value: Double) -> String {
         out.append(ch)
     }
     return String(out.reversed())
+}
+
+func corpus(_ name: String) -> (String, [Int16])? {
+    switch name {
+    case "mix": return ("60 s mix: battery rows in turn + Allison speech", BenchAudio.comparisonMix())
+    case "basic": return ("basic battery row looped", BenchAudio.loop(BenchAudio.basicSequence(), seconds: 60))
+    case "speech": return BenchAudio.speech(seconds: 60).map { ("speech (Allison prompts)", $0) }
+    case "noise": return ("white noise -20 dBm0", BenchAudio.whiteNoise(seconds: 60, levelDBm0: -20))
+    case "silence": return ("silence", BenchAudio.silence(seconds: 60))
+    default: return nil
+    }
+}
+
+if let name = option("--profile") {
+    guard let (label, samples) = corpus(name) else { fatalError("unknown corpus \(name)") }
+    let receiver = option("--receiver") ?? "ours"
+    // About --seconds of CPU time at ~10,000 channels per core.
+    let passes = max(1, Int(minimumSeconds * 10_000 * 8000 / Double(samples.count)))
+    let run = samples.withUnsafeBufferPointer { audio in
+        receiver == "spandsp" ? runSpanDSP(audio, passes: passes) : runOurs(audio, passes: passes)
+    }
+    print("\(receiver) on \(label): \(passes) passes, \(fmt(run.cpuSeconds, 3)) CPU s, \(thousands(run.channelsPerCore)) channels per core, \(run.events) events")
+    exit(0)
 }
 
 print("# DTMF receivers side by side: ours (DSPCore.DTMFDetector) and SpanDSP (dtmf_rx)")
@@ -171,11 +197,7 @@ if doThroughput {
     print("")
     print("| audio | seconds | ours: median (best) | SpanDSP: median (best) | ours / SpanDSP (median) |")
     print("|---|---:|---|---|---:|")
-    var corpora: [(String, [Int16])] = [("60 s mix: battery rows in turn + Allison speech", BenchAudio.comparisonMix())]
-    corpora.append(("basic battery row looped", BenchAudio.loop(BenchAudio.basicSequence(), seconds: 60)))
-    if let speech = BenchAudio.speech(seconds: 60) { corpora.append(("speech (Allison prompts)", speech)) }
-    corpora.append(("white noise -20 dBm0", BenchAudio.whiteNoise(seconds: 60, levelDBm0: -20)))
-    corpora.append(("silence", BenchAudio.silence(seconds: 60)))
+    let corpora = ["mix", "basic", "speech", "noise", "silence"].compactMap(corpus)
     for (name, samples) in corpora {
         let r = measureThroughput(name, samples, rounds: rounds, minimumSeconds: minimumSeconds)
         let o = ThroughputResult.medianOf(r.ours), s = ThroughputResult.medianOf(r.spanDSP)
