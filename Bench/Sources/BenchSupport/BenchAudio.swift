@@ -2,22 +2,23 @@ import DSPCore
 import Foundation
 import MediaTestSupport
 
-/// Where the Debian Asterisk sound packages put their 8 kHz PCM16 WAV files
-/// (asterisk-core-sounds-en-wav, asterisk-core-sounds-ru-wav, asterisk-moh-opsound-wav).
+/// The Debian Asterisk sound packages as the tests use them (MediaTestSupport.Corpus, read through
+/// MediaCodecs' AudioFile): asterisk-core-sounds-en-wav, asterisk-core-sounds-ru-wav, asterisk-moh-opsound-wav.
 public enum AsteriskSounds {
-    public static let sounds = "/usr/share/asterisk/sounds"
-    public static let allison = "/usr/share/asterisk/sounds/en_US_f_Allison"
-    public static let musicOnHold = "/usr/share/asterisk/moh"
+    public static let sounds = Corpus.soundsDirectory
+    public static let allison = Corpus.englishDirectory
+    public static let musicOnHold = Corpus.musicDirectory
 
-    /// The utterances of the English female voice (top folder only), as the speech rows use them.
-    public static func allisonUtterances() -> [[Int16]] {
-        WAVFile.files(in: allison, recursive: false).compactMap { try? WAVFile.readPCM16Mono8k($0) }
+    /// The English prompts (every file below the Allison folder), as the speech rows of the tests use them.
+    public static func allisonUtterances() -> [[Double]] {
+        (try? Corpus.englishUtterances()) ?? []
     }
 
-    /// Every sound and music-on-hold file: the talk-off corpus.
-    public static func talkOffFiles() -> [String] {
-        WAVFile.files(in: sounds, recursive: true) + WAVFile.files(in: musicOnHold, recursive: false)
-    }
+    /// Every prompt and music-on-hold file: the talk-off corpus of the tests.
+    public static func talkOffFiles() -> [String] { Corpus.talkOffFiles() }
+
+    /// A file's samples, or nil when it cannot be read.
+    public static func read(_ path: String) -> [Int16]? { try? Corpus.read(path) }
 }
 
 /// Realistic 8 kHz streams for the benchmarks and the comparison. Deterministic.
@@ -57,8 +58,8 @@ public enum BenchAudio {
     public static func speech(seconds: Double) -> [Int16]? {
         let limit = Int(seconds * Double(sampleRate))
         var result: [Int16] = []
-        for path in WAVFile.files(in: AsteriskSounds.allison, recursive: false) where result.count < limit {
-            guard let samples = try? WAVFile.readPCM16Mono8k(path) else { continue }
+        for path in Corpus.wavFiles(below: AsteriskSounds.allison) where result.count < limit {
+            guard let samples = AsteriskSounds.read(path) else { continue }
             result += samples.prefix(limit - result.count)
         }
         return result.isEmpty ? nil : result

@@ -117,7 +117,7 @@ struct TalkOff {
 
     init(files paths: [String], law: G711.Law?) {
         for path in paths {
-            guard var samples = try? WAVFile.readPCM16Mono8k(path) else { continue }
+            guard var samples = AsteriskSounds.read(path) else { continue }
             if let law { samples = samples.map { G711.decode(G711.encode($0, law: law), law: law) } }
             files += 1
             seconds += Double(samples.count) / 8000

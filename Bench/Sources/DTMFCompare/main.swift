@@ -93,7 +93,7 @@ if doAccuracy {
         for row in rows { byRow[row] = Comparison(Q24Battery.cases(row, law: path.law), byKey: row == .basic) }
         results[path] = byRow
     }
-    let utterances = AsteriskSounds.allisonUtterances().map { $0.map(Double.init) }
+    let utterances = AsteriskSounds.allisonUtterances()
     var speech: [Path: [(String, Comparison)]] = [:]
     if !utterances.isEmpty {
         for path in paths {
@@ -119,7 +119,7 @@ if doAccuracy {
     }
     if utterances.isEmpty { print("\n(speech rows skipped: \(AsteriskSounds.allison) not found)") }
     print("")
-    print("Speech rows: Q24Battery.speechCases, 4 keys per digit mixed into utterances of \(AsteriskSounds.allison) (\(utterances.count) files).")
+    print("Speech rows: Q24Battery.speechCases, 4 keys per digit mixed into the utterances below \(AsteriskSounds.allison) (\(utterances.count) files, `Corpus.englishUtterances()` as in the tests).")
     print("")
 
     if paths.count > 1 {
