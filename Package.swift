@@ -8,6 +8,8 @@ let package = Package(
         .executable(name: "ivrmedia", targets: ["IVRMediaCLI"]),
         .library(name: "DSPCore", targets: ["DSPCore"]),
         .library(name: "MediaCodecs", targets: ["MediaCodecs"]),
+        // For the nested Bench package (benchmarks and the SpanDSP comparison use the synthesised battery).
+        .library(name: "MediaTestSupport", targets: ["MediaTestSupport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

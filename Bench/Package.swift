@@ -1,0 +1,76 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// A nested package so that benchmark dependencies (package-benchmark, SpanDSP) never reach users of
+// ivrmedia or `swift test`. Run from this folder:
+//   swift package benchmark                      # G.711 and DTMF receiver per 20 ms frame
+//   swift package benchmark thresholds check     # fails (exit 2) if any frame allocates
+//   swift run -c release dtmf-compare            # our receiver against SpanDSP: accuracy, latency, speed
+let package = Package(
+    name: "ivrmedia-bench",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "dtmf-compare", targets: ["DTMFCompare"])
+    ],
+    dependencies: [
+        // Named, because a path dependency is otherwise known by its folder name (main, a worktree, a CI clone).
+        .package(name: "ivrmedia", path: ".."),
+        .package(
+            url: "https://github.com/ordo-one/package-benchmark", exact: "1.38.1", traits: ["MallocInterposer"]),
+        // Already a dependency of package-benchmark; named here for AllocationGuard's direct use.
+        .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: - Libraries
+        .target(
+            name: "BenchSupport",
+            dependencies: [
+                .product(name: "DSPCore", package: "ivrmedia"),
+                .product(name: "MediaTestSupport", package: "ivrmedia"),
+            ]
+        ),
+
+        .target(
+            name: "AllocationGuard",
+            dependencies: [
+                .product(name: "Benchmark", package: "package-benchmark"),
+                .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
+            ]
+        ),
+
+        // MARK: - C libraries
+        .systemLibrary(name: "CSpanDSP", pkgConfig: "spandsp", providers: [.apt(["libspandsp-dev"])]),
+
+        // MARK: - Executables
+        .executableTarget(
+            name: "DTMFCompare",
+            dependencies: [
+                "BenchSupport", "CSpanDSP",
+                .product(name: "DSPCore", package: "ivrmedia"),
+                .product(name: "MediaTestSupport", package: "ivrmedia"),
+            ]
+        ),
+
+        // MARK: - Benchmarks
+        .executableTarget(
+            name: "G711Benchmarks",
+            dependencies: [
+                "BenchSupport", "AllocationGuard",
+                .product(name: "DSPCore", package: "ivrmedia"),
+                .product(name: "Benchmark", package: "package-benchmark"),
+            ],
+            path: "Benchmarks/G711",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+        ),
+        .executableTarget(
+            name: "DTMFBenchmarks",
+            dependencies: [
+                "BenchSupport", "AllocationGuard",
+                .product(name: "DSPCore", package: "ivrmedia"),
+                .product(name: "Benchmark", package: "package-benchmark"),
+            ],
+            path: "Benchmarks/DTMF",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+        ),
+    ]
+)
