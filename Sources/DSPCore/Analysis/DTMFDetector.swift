@@ -181,6 +181,9 @@ public struct DTMFDetector: Sendable {
     var shortSum = SubBlock()
     var longSum = SubBlock()
     var key: KeyState?
+    /// The last sample of the previous key. No window that reaches back into it can hold a new key
+    /// (Q.24 keys are separated by at least 40 ms), so detection skips such windows.
+    var previousKeyEnd = Int64.min
     /// Scratch space for the residual of the harmonic-lock veto, allocated once.
     var residual: [Double]
 
@@ -231,36 +234,36 @@ public struct DTMFDetector: Sendable {
     @inline(__always)
     mutating func feed(_ samples: UnsafeBufferPointer<Int16>, from start: Int, count: Int) {
         let bank = Self.bank
-        var state = goertzel
-        var sums = partialSums
-        var previous = previousSample
-        var waiting = waitingSample
-        var position = Int(sampleCount) & (Self.historyCapacity - 1)
-        history.withUnsafeMutableBufferPointer { history in
+        let startState = goertzel, startSums = partialSums, startPrevious = previousSample
+        let startWaiting = waitingSample
+        let startPosition = Int(sampleCount) & (Self.historyCapacity - 1)
+        // Everything the loop changes is local to the closure and handed back at the end, so the
+        // closure captures nothing mutable (a captured `var` costs a dynamic exclusivity check).
+        let (state, sums, previous, waiting) = history.withUnsafeMutableBufferPointer {
+            history -> (GoertzelBank.State, PartialSums, Float, Float?) in
+            let mask = Self.historyCapacity - 1
+            var state = startState, sums = startSums, previous = startPrevious, waiting = startWaiting
+            var position = startPosition
             var i = start
             let end = start + count
-            @inline(__always) func pair(_ x1: Float, _ x2: Float) {
-                bank.feedPair(x1, x2, &state)
-                sums.energyEven += x1 * x1
-                sums.energyOdd += x2 * x2
-                sums.lagEven += x1 * previous
-                sums.lagOdd += x2 * x1
-                previous = x2
-            }
             if let first = waiting, i < end {
-                let x2 = Float(samples[i])
-                history[position] = x2
-                position = (position + 1) & (Self.historyCapacity - 1)
-                pair(first, x2)
+                let second = Float(samples[i])
+                history[position] = second
+                position = (position + 1) & mask
+                bank.feedPair(first, second, &state)
+                sums.add(first, second, previous: previous)
+                previous = second
                 waiting = nil
                 i += 1
             }
             while i + 1 < end {
-                let x1 = Float(samples[i]), x2 = Float(samples[i + 1])
-                history[position] = x1
-                history[(position + 1) & (Self.historyCapacity - 1)] = x2
-                position = (position + 2) & (Self.historyCapacity - 1)
-                pair(x1, x2)
+                let first = Float(samples[i]), second = Float(samples[i + 1])
+                history[position] = first
+                history[(position + 1) & mask] = second
+                position = (position + 2) & mask
+                bank.feedPair(first, second, &state)
+                sums.add(first, second, previous: previous)
+                previous = second
                 i += 2
             }
             if i < end {
@@ -268,6 +271,7 @@ public struct DTMFDetector: Sendable {
                 history[position] = x
                 waiting = x
             }
+            return (state, sums, previous, waiting)
         }
         goertzel = state
         partialSums = sums
@@ -284,6 +288,15 @@ extension DTMFDetector {
     struct PartialSums: Sendable {
         var energyEven: Float = 0, energyOdd: Float = 0
         var lagEven: Float = 0, lagOdd: Float = 0
+
+        /// Adds a pair of samples (an even one and the odd one after it) and their lag-1 products.
+        @inline(__always)
+        mutating func add(_ first: Float, _ second: Float, previous: Float) {
+            energyEven += first * first
+            energyOdd += second * second
+            lagEven += first * previous
+            lagOdd += second * first
+        }
     }
 
     /// One sub-block's measurements, or their sum over a window.
