@@ -85,7 +85,7 @@ extension DTMFDetector {
         let now = sampleCount
         let short = windowSums(shortSum)
         if now - Int64(Self.windowSubBlocks * Self.subBlockLength) >= previousKeyEnd,
-            filled(Self.windowSubBlocks, energy: short.energy, share: 0.3),
+            filled(Self.windowSubBlocks, energy: short.energy, share: 0.6),
             let lanes = gate(short.power, energy: short.energy, count: Self.windowSubBlocks, share: 0.2)
         {
             hit = tierA(lanes, short)
@@ -307,8 +307,7 @@ extension DTMFDetector {
         let white = abs(m.residualCorrelation) <= c.whiteResidualCorrelation && m.twistDB >= -8 && m.twistDB <= 4
         guard m.purity >= (white ? c.whiteNoisePurity : c.purity) else { return nil }
         let now = sampleCount
-        let fit = Self.windowSubBlocks * Self.subBlockLength
-        guard let onset = changePoint(m.low.tone, m.high.tone, fitCount: fit, span: 240, now: now),
+        guard let onset = changePoint(m.low.tone, m.high.tone, fitCount: 120, span: 240, now: now),
             now - onset >= limits.minimumToneSamples
         else { return nil }
         return Hit(digit: DTMFDigit(row: lanes.row, column: lanes.column - 4), onset: onset, low: m.low.tone,
@@ -375,16 +374,20 @@ extension DTMFDetector {
     /// autocorrelation, refined by a parabola through its neighbours.
     private mutating func harmonicLock(_ low: Tone, _ high: Tone, count: Int, now: Int64, cosine: Double) -> Bool {
         let fitStart = now - Int64(count)
-        var model = ModelPair(low: low, high: high, history: history, fitStart: fitStart, count: count)
-        model.seek(to: fitStart, reference: fitStart)
         let mask = Self.historyCapacity - 1
         let history = self.history
         let (correlation, lag) = residual.withUnsafeMutableBufferPointer { e -> (Double, Double) in
             var total = 0.0
-            for i in 0..<count {
-                let value = Double(history[Int(fitStart + Int64(i)) & mask]) - model.next()
-                e[i] = value
-                total += value * value
+            history.withUnsafeBufferPointer { history in
+                var model = ModelPair(low: low, high: high, history: history, fitStart: fitStart, count: count)
+                model.seek(to: fitStart, reference: fitStart)
+                var index = Int(fitStart & Int64(mask))
+                for i in 0..<count {
+                    let value = Double(history[index]) - model.next()
+                    index = (index + 1) & mask
+                    e[i] = value
+                    total += value * value
+                }
             }
             let minimumLag = 18, maximumLag = 162
             var head = 0.0  // Σ e[i]² for i < lag
@@ -427,26 +430,31 @@ extension DTMFDetector {
     private mutating func changePoint(_ low: Tone, _ high: Tone, fitCount: Int, span: Int, now: Int64) -> Int64? {
         let start = max(now - Int64(span), 0)
         let fitStart = now - Int64(fitCount)
-        var model = ModelPair(low: low, high: high, history: history, fitStart: fitStart, count: fitCount)
-        var best = -Double.infinity, current = 0.0, currentStart = start, bestStart = start, bestEnd = start
-        var sample = start
-        model.seek(to: start, reference: fitStart)
-        while sample < now {
-            let x = Double(history[Int(sample) & (Self.historyCapacity - 1)])
-            let s = model.next()
-            let gain = 2 * x * s - s * s
-            if current <= 0 {
-                current = gain
-                currentStart = sample
-            } else {
-                current += gain
+        let mask = Self.historyCapacity - 1
+        let (bestStart, bestEnd) = history.withUnsafeBufferPointer { history -> (Int64, Int64) in
+            var model = ModelPair(low: low, high: high, history: history, fitStart: fitStart, count: fitCount)
+            model.seek(to: start, reference: fitStart)
+            var best = -Double.infinity, current = 0.0
+            var currentStart = start, bestStart = start, bestEnd = start
+            var index = Int(start & Int64(mask))
+            for sample in start..<now {
+                let x = Double(history[index])
+                index = (index + 1) & mask
+                let s = model.next()
+                let gain = 2 * x * s - s * s
+                if current <= 0 {
+                    current = gain
+                    currentStart = sample
+                } else {
+                    current += gain
+                }
+                if current > best {
+                    best = current
+                    bestStart = currentStart
+                    bestEnd = sample + 1
+                }
             }
-            if current > best {
-                best = current
-                bestStart = currentStart
-                bestEnd = sample + 1
-            }
-            sample += 1
+            return (bestStart, bestEnd)
         }
         guard bestEnd >= now - 8 else { return nil }
         return bestStart
@@ -462,7 +470,7 @@ extension DTMFDetector {
         var present = true
         for which in 0..<2 {
             let tone = which == 0 ? key.tones.0 : key.tones.1
-            var rotation = tone.subBlockRotation
+            var rotation = which == 0 ? key.rotations.0 : key.rotations.1
             var zRe = 0.0, zIm = 0.0
             for index in 0..<span {
                 let b = subBlock(back: span - 1 - index)
@@ -497,32 +505,34 @@ extension DTMFDetector {
     /// The last sample of a released tone: a change point on the model near the last present window.
     private mutating func releaseEnd(_ key: KeyState) -> Int64 {
         // The tracking window is 80 samples; a window still counts as present when it is about a third
-        // full, so the tone ended up to ~55 samples before the last present window's end. Search the
-        // stretch around it for the end of the best-matching run.
+        // full, so the tone ended up to ~55 samples before the last present window's end. Fit the pair
+        // just before that and find where the best-matching run from there ends.
         let fitEnd = key.lastPresentSample - 60
-        let fitCount = 120
+        let fitCount = 80
         let fitStart = fitEnd - Int64(fitCount)
         guard fitStart >= key.onsetSample, sampleCount - fitStart < Int64(Self.historyCapacity) else {
             return max(key.lastPresentSample - 40, key.onsetSample)
         }
-        var model = ModelPair(low: key.tones.0, high: key.tones.1, history: history, fitStart: fitStart,
-                              count: fitCount)
-        let start = fitStart
         let stop = min(key.lastPresentSample + 40, sampleCount)
-        model.seek(to: start, reference: fitStart)
-        var best = -Double.infinity, current = 0.0, bestEnd = start
-        var sample = start
-        while sample < stop {
-            let x = Double(history[Int(sample) & (Self.historyCapacity - 1)])
-            let s = model.next()
-            current += 2 * x * s - s * s
-            if current > best {
-                best = current
-                bestEnd = sample + 1
+        let mask = Self.historyCapacity - 1
+        return history.withUnsafeBufferPointer { history -> Int64 in
+            var model = ModelPair(low: key.tones.0, high: key.tones.1, history: history, fitStart: fitStart,
+                                  count: fitCount)
+            model.seek(to: fitStart, reference: fitStart)
+            var best = -Double.infinity, current = 0.0, bestEnd = fitStart
+            var index = Int(fitStart & Int64(mask))
+            for sample in fitStart..<stop {
+                let x = Double(history[index])
+                index = (index + 1) & mask
+                let s = model.next()
+                current += 2 * x * s - s * s
+                if current > best {
+                    best = current
+                    bestEnd = sample + 1
+                }
             }
-            sample += 1
+            return bestEnd
         }
-        return bestEnd
     }
 
     mutating func keyUpEvent(_ key: KeyState, end: Int64) -> Event {
@@ -534,44 +544,51 @@ extension DTMFDetector {
 
 // MARK: - The two-tone model
 
-/// One sinusoid fitted by least squares (a DFT at its measured frequency) on a stretch of the history,
-/// then generated sample by sample with a complex rotator.
+/// One sinusoid fitted on a stretch of the history, then generated sample by sample.
+///
+/// The fit is a Goertzel filter at the tone's measured frequency over the stretch, which gives its
+/// complex amplitude a (x[n] ≈ Re(a·e^{jω(n - fitStart)})); the model is then produced by the real
+/// recursion s[n] = 2cos ω·s[n-1] - s[n-2], one multiply and one subtract per sample.
 struct FittedTone {
-    var aRe = 0.0, aIm = 0.0
-    var stepRe = 1.0, stepIm = 0.0, omega = 0.0
-    var zRe = 1.0, zIm = 0.0
+    private var aRe = 0.0, aIm = 0.0
+    private let omega: Double
+    private let coefficient: Double
+    private var current = 0.0, previous = 0.0
 
-    init(_ tone: DTMFDetector.Tone, history: [Float], fitStart: Int64, count: Int) {
+    init(_ tone: DTMFDetector.Tone, history: UnsafeBufferPointer<Float>, fitStart: Int64, count: Int) {
         let mask = DTMFDetector.historyCapacity - 1
         omega = 2 * Double.pi * tone.frequency / Double(DTMFDetector.sampleRate)
-        stepRe = Double.cos(omega)
-        stepIm = Double.sin(omega)
-        // a = (2/N) Σ x[n] e^{-jω(n - fitStart)}
-        var re = 0.0, im = 0.0, rotRe = 1.0, rotIm = 0.0
-        for i in 0..<count {
-            let x = Double(history[Int(fitStart + Int64(i)) & mask])
-            re += x * rotRe
-            im -= x * rotIm
-            let nextRe = rotRe * stepRe - rotIm * stepIm
-            rotIm = rotRe * stepIm + rotIm * stepRe
-            rotRe = nextRe
+        coefficient = 2 * Double.cos(omega)
+        var s1 = 0.0, s2 = 0.0
+        var index = Int(fitStart & Int64(mask))
+        for _ in 0..<count {
+            let s0 = Double(history[index]) + coefficient * s1 - s2
+            s2 = s1
+            s1 = s0
+            index = (index + 1) & mask
         }
-        aRe = 2 * re / Double(count)
-        aIm = 2 * im / Double(count)
+        // y = s1 - e^{-jω} s2 = Σ x[i] e^{jω(count-1-i)};  X = e^{-jω(count-1)} y;  a = 2X / count.
+        let yRe = s1 - Double.cos(omega) * s2, yIm = Double.sin(omega) * s2
+        let back = -omega * Double(count - 1)
+        let c = Double.cos(back), s = Double.sin(back)
+        aRe = 2 * (yRe * c - yIm * s) / Double(count)
+        aIm = 2 * (yRe * s + yIm * c) / Double(count)
     }
 
+    /// Positions the generator `offset` samples after the fit's first sample.
     mutating func seek(offset: Int64) {
         let angle = omega * Double(offset)
-        zRe = Double.cos(angle)
-        zIm = Double.sin(angle)
+        // Re(a e^{jωk}) at k = offset and k = offset - 1.
+        current = aRe * Double.cos(angle) - aIm * Double.sin(angle)
+        previous = aRe * Double.cos(angle - omega) - aIm * Double.sin(angle - omega)
     }
 
-    /// Re(a · e^{jω(n - fitStart)}) at the current sample; advances by one.
+    /// The model's value at the current sample; advances by one.
+    @inline(__always)
     mutating func next() -> Double {
-        let value = aRe * zRe - aIm * zIm
-        let nextRe = zRe * stepRe - zIm * stepIm
-        zIm = zRe * stepIm + zIm * stepRe
-        zRe = nextRe
+        let value = current
+        current = coefficient * current - previous
+        previous = value
         return value
     }
 }
@@ -581,7 +598,9 @@ struct ModelPair {
     var low: FittedTone
     var high: FittedTone
 
-    init(low: DTMFDetector.Tone, high: DTMFDetector.Tone, history: [Float], fitStart: Int64, count: Int) {
+    init(low: DTMFDetector.Tone, high: DTMFDetector.Tone, history: UnsafeBufferPointer<Float>, fitStart: Int64,
+         count: Int)
+    {
         self.low = FittedTone(low, history: history, fitStart: fitStart, count: count)
         self.high = FittedTone(high, history: history, fitStart: fitStart, count: count)
     }
@@ -591,6 +610,7 @@ struct ModelPair {
         high.seek(offset: sample - reference)
     }
 
+    @inline(__always)
     mutating func next() -> Double { low.next() + high.next() }
 }
 

@@ -348,6 +348,19 @@ extension DTMFDetector {
         var reportedSample: Int64
         var absentSubBlocks = 0
         var tones: (Tone, Tone)
+        /// Each tone's de-rotation over consecutive sub-blocks, computed once at key-down.
+        var rotations: (Rotation, Rotation)
+
+        init(digit: DTMFDigit, onsetSample: Int64, lastPresentSample: Int64, reportedSample: Int64,
+             tones: (Tone, Tone))
+        {
+            self.digit = digit
+            self.onsetSample = onsetSample
+            self.lastPresentSample = lastPresentSample
+            self.reportedSample = reportedSample
+            self.tones = tones
+            self.rotations = (tones.0.subBlockRotation, tones.1.subBlockRotation)
+        }
     }
 
     /// One fitted tone: its lane, frequency offset and amplitude.
