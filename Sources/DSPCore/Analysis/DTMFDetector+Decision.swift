@@ -68,22 +68,45 @@ extension DTMFDetector {
     /// (2|Z|²/N each) is at least `share` of the window energy and each tone's amplitude is at least
     /// half the minimum.
     private mutating func gate(_ power: SIMD8<Float>, energy: Double, count: Int, share: Double) -> (row: Int, column: Int)? {
+        let candidate = strongestPair(power, energy: energy, count: count)
+        let n = Double(count * Self.subBlockLength)
+        let floor = 0.5 * limits.minimumAmplitude * n / 2  // |Z| of a tone at half the minimum amplitude
+        guard candidate.share >= share, Double(power[candidate.row]) >= floor * floor,
+            Double(power[candidate.column]) >= floor * floor
+        else { return nil }
+        return (candidate.row, candidate.column)
+    }
+
+    /// The strongest row and column lanes and their share of the window's energy (2|Z|²/N per tone).
+    private mutating func strongestPair(_ power: SIMD8<Float>, energy: Double, count: Int)
+        -> (row: Int, column: Int, share: Double)
+    {
         var row = 0, column = 4
         for lane in 1..<4 where power[lane] > power[row] { row = lane }
         for lane in 5..<8 where power[lane] > power[column] { column = lane }
+        guard energy > 0 else { return (row, column, 0) }
         let n = Double(count * Self.subBlockLength)
-        let toneEnergy = 2 * (Double(power[row]) + Double(power[column])) / n
-        let floor = 0.5 * limits.minimumAmplitude * n / 2  // |Z| of a tone at half the minimum amplitude
-        guard energy > 0, toneEnergy >= share * energy,
-            Double(power[row]) >= floor * floor, Double(power[column]) >= floor * floor
-        else { return nil }
-        return (row, column)
+        return (row, column, 2 * (Double(power[row]) + Double(power[column])) / n / energy)
     }
 
     private mutating func detect(_ handler: (Event) -> Void) {
+        // While both windows' best pair is far below the gates, nothing can be decided in the next
+        // sub-block either (a pair's share grows by about a ninth of the window per sub-block, and a
+        // decision needs the window full), so the next evaluation is skipped.
+        if skipNextDetection {
+            skipNextDetection = false
+            return
+        }
         var hit: Hit?
         let now = sampleCount
         let short = windowSums(shortSum)
+        let long = windowSums(longSum)
+        let shortShare = strongestPair(short.power, energy: short.energy, count: Self.windowSubBlocks).share
+        let longShare = strongestPair(long.power, energy: long.energy, count: Self.longWindowSubBlocks).share
+        if shortShare < 0.1 && longShare < 0.075 {
+            skipNextDetection = true
+            return
+        }
         if now - Int64(Self.windowSubBlocks * Self.subBlockLength) >= previousKeyEnd,
             filled(Self.windowSubBlocks, energy: short.energy, share: 0.6),
             let lanes = gate(short.power, energy: short.energy, count: Self.windowSubBlocks, share: 0.2)
@@ -93,7 +116,6 @@ extension DTMFDetector {
         if hit == nil, subBlockCount >= Int64(Self.longWindowSubBlocks),
             now - Int64(Self.longWindowSubBlocks * Self.subBlockLength) >= previousKeyEnd
         {
-            let long = windowSums(longSum)
             if filled(Self.longWindowSubBlocks, energy: long.energy, share: 0.1),
                 let lanes = gate(long.power, energy: long.energy, count: Self.longWindowSubBlocks, share: 0.15)
             {
@@ -248,6 +270,17 @@ extension DTMFDetector {
         return ends
     }
 
+    /// The least margin, dB, of the chosen row over the other rows and of the chosen column over the
+    /// other columns, from the window's bin powers.
+    static func groupMarginDB(_ lanes: (row: Int, column: Int), _ power: SIMD8<Float>) -> Double {
+        var marginRatio = Double.infinity
+        for lane in 0..<8 where lane != lanes.row && lane != lanes.column {
+            let chosen = lane < 4 ? power[lanes.row] : power[lanes.column]
+            marginRatio = min(marginRatio, Double(chosen) / max(Double(power[lane]), 1e-9))
+        }
+        return 10 * Double.log10(marginRatio)
+    }
+
     /// The measurements both tiers share.
     struct PairMeasurement {
         var low: ToneFit
@@ -269,12 +302,7 @@ extension DTMFDetector {
         let lowEnergy = low.tone.amplitude * low.tone.amplitude / 2 * n
         let highEnergy = high.tone.amplitude * high.tone.amplitude / 2 * n
         let power = sums.power
-        var marginRatio = Double.infinity
-        for lane in 0..<8 where lane != lanes.row && lane != lanes.column {
-            let chosen = lane < 4 ? power[lanes.row] : power[lanes.column]
-            marginRatio = min(marginRatio, Double(chosen) / max(Double(power[lane]), 1e-9))
-        }
-        let margin = 10 * Double.log10(marginRatio)
+        let margin = Self.groupMarginDB(lanes, power)
         let rate = Double(Self.sampleRate)
         let residualLag = sums.lag - lowEnergy * Double.cos(2 * .pi * low.tone.frequency / rate)
             - highEnergy * Double.cos(2 * .pi * high.tone.frequency / rate)
@@ -293,7 +321,8 @@ extension DTMFDetector {
     {
         let c = configuration
         let tolerance = min(c.cleanFrequencyTolerance, c.frequencyTolerance)
-        guard frequencyPlausible(lane: lanes.row, count: Self.windowSubBlocks, half: 4, tolerance: tolerance,
+        guard Self.groupMarginDB(lanes, sums.power) >= c.groupMarginDB,
+            frequencyPlausible(lane: lanes.row, count: Self.windowSubBlocks, half: 4, tolerance: tolerance,
                                  ambiguous: false),
             frequencyPlausible(lane: lanes.column, count: Self.windowSubBlocks, half: 4, tolerance: tolerance,
                                ambiguous: false)
@@ -321,7 +350,8 @@ extension DTMFDetector {
         let c = configuration
         let count = Self.longWindowSubBlocks
         let tolerance = min(c.interferedFrequencyTolerance, c.frequencyTolerance)
-        guard frequencyPlausible(lane: lanes.row, count: count, half: count / 2, tolerance: tolerance, ambiguous: true),
+        guard Self.groupMarginDB(lanes, sums.power) >= min(c.groupMarginDB, c.speechPathGroupMarginDB),
+            frequencyPlausible(lane: lanes.row, count: count, half: count / 2, tolerance: tolerance, ambiguous: true),
             frequencyPlausible(lane: lanes.column, count: count, half: count / 2, tolerance: tolerance,
                                ambiguous: true)
         else { return nil }

@@ -184,6 +184,8 @@ public struct DTMFDetector: Sendable {
     /// The last sample of the previous key. No window that reaches back into it can hold a new key
     /// (Q.24 keys are separated by at least 40 ms), so detection skips such windows.
     var previousKeyEnd = Int64.min
+    /// Set when the last evaluation found nothing near a key: the next sub-block is not evaluated.
+    var skipNextDetection = false
     /// Scratch space for the residual of the harmonic-lock veto, allocated once.
     var residual: [Double]
 
@@ -307,6 +309,7 @@ extension DTMFDetector {
         var lagProduct: Float = 0
         init() {}
 
+        @inline(__always)
         static func += (lhs: inout SubBlock, rhs: SubBlock) {
             lhs.re += rhs.re
             lhs.im += rhs.im
@@ -314,6 +317,7 @@ extension DTMFDetector {
             lhs.lagProduct += rhs.lagProduct
         }
 
+        @inline(__always)
         static func -= (lhs: inout SubBlock, rhs: SubBlock) {
             lhs.re -= rhs.re
             lhs.im -= rhs.im
