@@ -336,11 +336,12 @@ extension DTMFDetector {
         let white = abs(m.residualCorrelation) <= c.whiteResidualCorrelation && m.twistDB >= -8 && m.twistDB <= 4
         guard m.purity >= (white ? c.whiteNoisePurity : c.purity) else { return nil }
         let now = sampleCount
+        // The search also confirms that the pair lasts to the present: a 20 ms tone ends inside the window.
         guard let onset = changePoint(m.low.tone, m.high.tone, fitCount: 120, span: 240, now: now),
             now - onset >= limits.minimumToneSamples
         else { return nil }
-        return Hit(digit: DTMFDigit(row: lanes.row, column: lanes.column - 4), onset: onset, low: m.low.tone,
-                   high: m.high.tone)
+        let digit = DTMFDigit(row: lanes.row, column: lanes.column - 4)
+        return Hit(digit: digit, onset: onset, low: m.low.tone, high: m.high.tone)
     }
 
     /// Tier L: the 35 ms window, for a pair over speech or music.
@@ -493,7 +494,24 @@ extension DTMFDetector {
     // MARK: - Tracking
 
     private mutating func track(_ handler: (Event) -> Void) {
-        guard var key else { return }
+        guard let present = keyPresent() else { return }
+        if present {
+            key!.absentSubBlocks = 0
+            key!.lastPresentSample = sampleCount
+            return
+        }
+        key!.absentSubBlocks += 1
+        guard key!.absentSubBlocks >= limits.releaseSubBlocks, let released = key else { return }
+        key = nil
+        let end = releaseEnd(released)
+        previousKeyEnd = end
+        handler(keyUpEvent(released, end: end))
+    }
+
+    /// Whether the key's pair is still in the newest 10 ms: each tone within -9 dB and +9.5 dB of its
+    /// level at key-down, together carrying at least 35 % of the energy. Nil when no key is down.
+    private mutating func keyPresent() -> Bool? {
+        guard let key else { return nil }
         let span = 4
         let l = Double(Self.subBlockLength)
         var toneEnergy = 0.0, spanEnergy = 0.0
@@ -513,23 +531,7 @@ extension DTMFDetector {
             if amplitude < 0.35 * tone.amplitude || amplitude > 3 * tone.amplitude { present = false }
         }
         for back in 0..<span { spanEnergy += Double(subBlock(back: back).energy) }
-        if toneEnergy < 0.35 * spanEnergy { present = false }
-
-        if present {
-            key.absentSubBlocks = 0
-            key.lastPresentSample = sampleCount
-            self.key = key
-            return
-        }
-        key.absentSubBlocks += 1
-        if key.absentSubBlocks >= limits.releaseSubBlocks {
-            self.key = nil
-            let end = releaseEnd(key)
-            previousKeyEnd = end
-            handler(keyUpEvent(key, end: end))
-        } else {
-            self.key = key
-        }
+        return present && toneEnergy >= 0.35 * spanEnergy
     }
 
     /// The last sample of a released tone: a change point on the model near the last present window.
