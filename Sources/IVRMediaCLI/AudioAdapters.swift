@@ -43,10 +43,12 @@ struct InputAudio {
             if path == "-" {
                 let fileFormat = format?.fileFormat ?? .pcm16Raw
                 guard fileFormat.isRaw else {
-                    throw CLIError(.usage, "standard input carries raw audio only (sln, ul, al), not \(format!.rawValue)")
+                    throw CLIError(
+                        .usage, "standard input carries raw audio only (sln, ul, al), not \(format!.rawValue)")
                 }
-                reader = try AudioFileReader(fileDescriptor: STDIN_FILENO, format: fileFormat,
-                                             outputSampleRate: sampleRate)
+                reader = try AudioFileReader(
+                    fileDescriptor: STDIN_FILENO, format: fileFormat,
+                    outputSampleRate: sampleRate)
             } else {
                 reader = try AudioFileReader(path: path, format: format?.fileFormat, outputSampleRate: sampleRate)
             }
@@ -76,8 +78,10 @@ struct InputAudio {
 enum AudioOutput {
     static func format(for path: String, encoding: OutputEncoding?) throws -> AudioFileFormat {
         guard let format = AudioFileFormat(path: path) else {
-            throw CLIError(.usage, "\(path): the extension names no format to write (.wav, .sln, .raw, .ul, "
-                + ".ulaw, .al, .alaw, .opus)")
+            throw CLIError(
+                .usage,
+                "\(path): the extension names no format to write (.wav, .sln, .raw, .ul, "
+                    + ".ulaw, .al, .alaw, .opus)")
         }
         guard let encoding else { return format }
         guard format == .wav || format == .wavMuLaw || format == .wavALaw else {
@@ -93,8 +97,9 @@ enum AudioOutput {
     static func write(_ samples: [Int16], sampleRate: Int, to path: String, encoding: OutputEncoding?) throws {
         let fileFormat = try format(for: path, encoding: encoding)
         do {
-            try AudioFile.write(DecodedAudio(sampleRate: sampleRate, channels: [samples]), to: path,
-                                format: fileFormat)
+            try AudioFile.write(
+                DecodedAudio(sampleRate: sampleRate, channels: [samples]), to: path,
+                format: fileFormat)
         } catch {
             throw CLIError(error, writing: true)
         }

@@ -49,7 +49,8 @@ struct Convert: ParsableCommand {
             throw CLIError(.usage, "\(output): --rate applies to .wav outputs only; raw and Opus outputs are 8000 Hz")
         }
         let outputRate = isWAV ? (rate ?? audio.sampleRate) : 8000
-        let samples = outputRate == audio.sampleRate
+        let samples =
+            outputRate == audio.sampleRate
             ? mono : Resampling.resample(mono, from: audio.sampleRate, to: outputRate)
         try AudioOutput.write(samples, sampleRate: outputRate, to: output, encoding: encoding)
     }

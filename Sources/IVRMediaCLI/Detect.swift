@@ -60,8 +60,9 @@ struct Detect: ParsableCommand {
         var input = try InputAudio(path: file, format: format)
         let channels = input.channelCount
         var detectors = [DTMFDetector](repeating: DTMFDetector(configuration: detectorConfiguration), count: channels)
-        var progress = ProgressBar(label: file == "-" ? "stdin" : file, total: input.estimatedFrameCount ?? 0,
-                                   enabled: StandardError.isTerminal && input.estimatedFrameCount != nil)
+        var progress = ProgressBar(
+            label: file == "-" ? "stdin" : file, total: input.estimatedFrameCount ?? 0,
+            enabled: StandardError.isTerminal && input.estimatedFrameCount != nil)
         var framesDone = 0
         let formatter = KeyFormatter(file: file, json: json, showFile: labelled, showChannel: channels > 1)
         while let block = try input.next() {
@@ -95,7 +96,8 @@ struct KeyFormatter {
         let durationMilliseconds = Double(event.durationSamples) / 8
         let level = (event.lowLevelDBm0 + event.highLevelDBm0) / 2
         if json {
-            return "{\"file\":\(JSON.string(file)),\"channel\":\(channel),\"digit\":\(JSON.string(event.digit.description))"
+            return
+                "{\"file\":\(JSON.string(file)),\"channel\":\(channel),\"digit\":\(JSON.string(event.digit.description))"
                 + ",\"onset_ms\":\(JSON.number(onsetMilliseconds)),\"reported_ms\":\(JSON.number(reportedMilliseconds))"
                 + ",\"duration_ms\":\(JSON.number(durationMilliseconds)),\"level_dbm0\":\(JSON.number(level))"
                 + ",\"low_dbm0\":\(JSON.number(event.lowLevelDBm0)),\"high_dbm0\":\(JSON.number(event.highLevelDBm0))}"

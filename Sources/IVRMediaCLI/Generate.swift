@@ -48,8 +48,9 @@ struct Generate: ParsableCommand {
     }
 
     func run() throws {
-        let generator = DTMFGenerator(levelDBm0: levelDbm0, twistDB: twistDb, onMilliseconds: onMs,
-                                      offMilliseconds: offMs)
+        let generator = DTMFGenerator(
+            levelDBm0: levelDbm0, twistDB: twistDb, onMilliseconds: onMs,
+            offMilliseconds: offMs)
         var signal = [Double](repeating: 0, count: Int((leadMs * 8).rounded()))
         for character in digits {
             if character == "," {

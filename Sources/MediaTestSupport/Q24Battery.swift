@@ -59,8 +59,10 @@ public enum Q24Battery {
             var signal = TestSignal(silenceSamples: Int(random.next() % 160))
             signal.appendKey(digit, generator: generator, random: &random)
             signal.appendSilence(milliseconds: 100)
-            result.append(BatteryCase(label: label, samples: signal.received(through: law), keys: signal.keys,
-                                      expected: expect ? [digit] : []))
+            result.append(
+                BatteryCase(
+                    label: label, samples: signal.received(through: law), keys: signal.keys,
+                    expected: expect ? [digit] : []))
         }
 
         switch row {
@@ -68,49 +70,61 @@ public enum Q24Battery {
             for repetition in 0..<10 {
                 var signal = TestSignal(silenceSamples: Int(random.next() % 160))
                 let generator = DTMFGenerator(levelDBm0: -10, onMilliseconds: 50, offMilliseconds: 50)
-                for digit in digits { signal.appendKey(digit, generator: generator, random: &random)
-                    signal.appendSilence(milliseconds: 50) }
-                result.append(BatteryCase(label: "sequence \(repetition)", samples: signal.received(through: law),
-                                          keys: signal.keys, expected: digits))
+                for digit in digits {
+                    signal.appendKey(digit, generator: generator, random: &random)
+                    signal.appendSilence(milliseconds: 50)
+                }
+                result.append(
+                    BatteryCase(
+                        label: "sequence \(repetition)", samples: signal.received(through: law),
+                        keys: signal.keys, expected: digits))
             }
         case .frequencyWithin:
             let offsets = [-0.015, -0.0075, 0, 0.0075, 0.015]
             for digit in digits {
-                for low in offsets { for high in offsets where max(abs(low), abs(high)) == 0.015 {
-                    let generator = DTMFGenerator(onMilliseconds: 50, lowFrequencyDeviation: low,
-                                                  highFrequencyDeviation: high)
-                    single("\(digit) low \(low * 100)% high \(high * 100)%", digit, generator, expect: true)
-                } }
+                for low in offsets {
+                    for high in offsets where max(abs(low), abs(high)) == 0.015 {
+                        let generator = DTMFGenerator(
+                            onMilliseconds: 50, lowFrequencyDeviation: low,
+                            highFrequencyDeviation: high)
+                        single("\(digit) low \(low * 100)% high \(high * 100)%", digit, generator, expect: true)
+                    }
+                }
             }
         case .frequencyBeyond:
             for digit in digits {
                 for offset in [0.035, -0.035, 0.04, -0.04, 0.05, -0.05] {
                     for group in 0..<2 {
-                        let generator = DTMFGenerator(onMilliseconds: 50,
-                                                      lowFrequencyDeviation: group == 0 ? offset : 0,
-                                                      highFrequencyDeviation: group == 1 ? offset : 0)
-                        single("\(digit) \(group == 0 ? "low" : "high") \(offset * 100)%", digit, generator,
-                               expect: false)
+                        let generator = DTMFGenerator(
+                            onMilliseconds: 50,
+                            lowFrequencyDeviation: group == 0 ? offset : 0,
+                            highFrequencyDeviation: group == 1 ? offset : 0)
+                        single(
+                            "\(digit) \(group == 0 ? "low" : "high") \(offset * 100)%", digit, generator,
+                            expect: false)
                     }
                 }
                 for (low, high) in [(0.035, 0.035), (-0.035, -0.035), (0.035, -0.035), (-0.035, 0.035)] {
-                    let generator = DTMFGenerator(onMilliseconds: 50, lowFrequencyDeviation: low,
-                                                  highFrequencyDeviation: high)
+                    let generator = DTMFGenerator(
+                        onMilliseconds: 50, lowFrequencyDeviation: low,
+                        highFrequencyDeviation: high)
                     single("\(digit) both \(low * 100)%/\(high * 100)%", digit, generator, expect: false)
                 }
             }
         case .twistWithin:
             for digit in digits {
                 for twist in stride(from: -8.0, through: 4.0, by: 1.0) {
-                    single("\(digit) twist \(twist) dB", digit, DTMFGenerator(twistDB: twist, onMilliseconds: 50),
-                           expect: true)
+                    single(
+                        "\(digit) twist \(twist) dB", digit, DTMFGenerator(twistDB: twist, onMilliseconds: 50),
+                        expect: true)
                 }
             }
         case .twistBeyond:
             for digit in digits {
                 for twist in [-12.0, -14, -16, 8, 10, 12] {
-                    single("\(digit) twist \(twist) dB", digit, DTMFGenerator(twistDB: twist, onMilliseconds: 50),
-                           expect: false)
+                    single(
+                        "\(digit) twist \(twist) dB", digit, DTMFGenerator(twistDB: twist, onMilliseconds: 50),
+                        expect: false)
                 }
             }
         case .duration40:
@@ -122,8 +136,9 @@ public enum Q24Battery {
         case .durationShort:
             for digit in digits {
                 for milliseconds in [20.0, 20, 20, 18, 15, 10] {
-                    single("\(digit) \(milliseconds) ms", digit, DTMFGenerator(onMilliseconds: milliseconds),
-                           expect: false)
+                    single(
+                        "\(digit) \(milliseconds) ms", digit, DTMFGenerator(onMilliseconds: milliseconds),
+                        expect: false)
                 }
             }
         case .pause40:
@@ -135,18 +150,22 @@ public enum Q24Battery {
                 signal.appendSilence(milliseconds: 40)
                 signal.appendKey(second, generator: generator, random: &random)
                 signal.appendSilence(milliseconds: 100)
-                result.append(BatteryCase(label: "\(digit) 40 ms pause \(second)",
-                                          samples: signal.received(through: law), keys: signal.keys,
-                                          expected: [digit, second]))
+                result.append(
+                    BatteryCase(
+                        label: "\(digit) 40 ms pause \(second)",
+                        samples: signal.received(through: law), keys: signal.keys,
+                        expected: [digit, second]))
                 // And the same with 40 ms tones and a 45 ms pause, the other way round.
                 var other = TestSignal(silenceSamples: Int(random.next() % 160))
                 other.appendKey(second, generator: generator, random: &random)
                 other.appendSilence(milliseconds: 45)
                 other.appendKey(digit, generator: generator, random: &random)
                 other.appendSilence(milliseconds: 100)
-                result.append(BatteryCase(label: "\(second) 45 ms pause \(digit)",
-                                          samples: other.received(through: law), keys: other.keys,
-                                          expected: [second, digit]))
+                result.append(
+                    BatteryCase(
+                        label: "\(second) 45 ms pause \(digit)",
+                        samples: other.received(through: law), keys: other.keys,
+                        expected: [second, digit]))
             }
         case .dropout:
             for digit in digits {
@@ -157,16 +176,19 @@ public enum Q24Battery {
                     signal.appendSilence(milliseconds: 100)
                     let gap = Int(gapMilliseconds * 8)
                     signal.silence(from: start + 200 + Int(random.next() % 600), count: gap)
-                    result.append(BatteryCase(label: "\(digit) \(gapMilliseconds) ms dropout",
-                                              samples: signal.received(through: law), keys: signal.keys,
-                                              expected: [digit]))
+                    result.append(
+                        BatteryCase(
+                            label: "\(digit) \(gapMilliseconds) ms dropout",
+                            samples: signal.received(through: law), keys: signal.keys,
+                            expected: [digit]))
                 }
             }
         case .levels:
             for digit in digits {
                 for level in [0.0, -3, -6, -10, -15, -20, -25, -28, -30] {
-                    single("\(digit) \(level) dBm0", digit, DTMFGenerator(levelDBm0: level, onMilliseconds: 50),
-                           expect: true)
+                    single(
+                        "\(digit) \(level) dBm0", digit, DTMFGenerator(levelDBm0: level, onMilliseconds: 50),
+                        expect: true)
                 }
             }
         case .noise15, .noise6, .noise3:
@@ -179,8 +201,10 @@ public enum Q24Battery {
                     signal.appendKey(digit, generator: generator, random: &random)
                     signal.appendSilence(milliseconds: 150)
                     signal.addWhiteNoise(snrDB: snr, signalMeanSquare: pairMeanSquare, random: &random)
-                    result.append(BatteryCase(label: "\(digit) S/N \(snr) dB", samples: signal.received(through: law),
-                                              keys: signal.keys, expected: [digit]))
+                    result.append(
+                        BatteryCase(
+                            label: "\(digit) S/N \(snr) dB", samples: signal.received(through: law),
+                            keys: signal.keys, expected: [digit]))
                 }
             }
         }
@@ -202,7 +226,8 @@ public enum Q24Battery {
             for _ in 0..<perDigit {
                 let speech = usable[Int(random.next() % UInt64(usable.count))]
                 let level = SpeechLevel.activeMeanSquare(speech)
-                let gain = (pairMeanSquare / Level.pow10(dB: aboveSpeechDB) / Level.pow10(dB: aboveSpeechDB)
+                let gain =
+                    (pairMeanSquare / Level.pow10(dB: aboveSpeechDB) / Level.pow10(dB: aboveSpeechDB)
                     / level).squareRoot()
                 let active = SpeechLevel.activeFrameOffsets(speech)
                 var onset = active[Int(random.next() % UInt64(active.count))] + Int(random.next() % 80)
@@ -213,9 +238,11 @@ public enum Q24Battery {
                 generator.addTone(digit, to: &tone, at: 0, lowPhase: random.phase(), highPhase: random.phase())
                 signal.mix(tone, at: onset)
                 signal.keys = [PlacedKey(digit: digit, onsetSample: onset, durationSamples: tone.count)]
-                result.append(BatteryCase(label: "\(digit) \(aboveSpeechDB) dB above speech at \(onset)",
-                                          samples: signal.received(through: law), keys: signal.keys,
-                                          expected: [digit]))
+                result.append(
+                    BatteryCase(
+                        label: "\(digit) \(aboveSpeechDB) dB above speech at \(onset)",
+                        samples: signal.received(through: law), keys: signal.keys,
+                        expected: [digit]))
             }
         }
         return result

@@ -91,8 +91,9 @@ struct DTMFDetectorTests {
         #expect(failures(.levels, path) == [])
     }
 
-    @Test("white noise at 15, 6 and 3 dB S/N: every digit", arguments: Path.allCases,
-          [Q24Battery.Row.noise15, .noise6, .noise3])
+    @Test(
+        "white noise at 15, 6 and 3 dB S/N: every digit", arguments: Path.allCases,
+        [Q24Battery.Row.noise15, .noise6, .noise3])
     func noise(path: Path, row: Q24Battery.Row) {
         #expect(failures(row, path) == [])
     }
@@ -117,8 +118,9 @@ struct DTMFDetectorTests {
         for digit in DTMFDigit.allCases {
             for onMilliseconds in [45.0, 80, 200] {
                 var signal = TestSignal(silenceSamples: 100 + Int(random.next() % 160))
-                signal.appendKey(digit, generator: DTMFGenerator(levelDBm0: levelDBm0, onMilliseconds: onMilliseconds),
-                                 random: &random)
+                signal.appendKey(
+                    digit, generator: DTMFGenerator(levelDBm0: levelDBm0, onMilliseconds: onMilliseconds),
+                    random: &random)
                 signal.appendSilence(milliseconds: 100)
                 let events = receive(signal.int16)
                 let key = signal.keys[0]
@@ -128,10 +130,12 @@ struct DTMFDetectorTests {
                 }
                 #expect(events[0].digit == digit && events[1].digit == digit)
                 #expect(abs(events[0].onsetSample - Int64(key.onsetSample)) <= 8, "onset \(digit)")
-                #expect(abs(events[1].durationSamples - Int64(key.durationSamples)) <= 24,
-                        "duration \(events[1].durationSamples) vs \(key.durationSamples)")
-                #expect(abs(events[0].lowLevelDBm0 - levelDBm0) <= 0.5 && abs(events[0].highLevelDBm0 - levelDBm0) <= 0.5,
-                        "levels \(events[0].lowLevelDBm0) \(events[0].highLevelDBm0)")
+                #expect(
+                    abs(events[1].durationSamples - Int64(key.durationSamples)) <= 24,
+                    "duration \(events[1].durationSamples) vs \(key.durationSamples)")
+                #expect(
+                    abs(events[0].lowLevelDBm0 - levelDBm0) <= 0.5 && abs(events[0].highLevelDBm0 - levelDBm0) <= 0.5,
+                    "levels \(events[0].lowLevelDBm0) \(events[0].highLevelDBm0)")
             }
         }
     }

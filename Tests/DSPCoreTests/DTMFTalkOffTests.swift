@@ -6,8 +6,9 @@ import Testing
 /// music on hold, and a digit pressed over a prompt (barge-in) must be heard.
 @Suite("DTMF receiver, speech and music")
 struct DTMFTalkOffTests {
-    @Test("talk-off: zero false digits over every Asterisk prompt (en, ru) and all music on hold",
-          arguments: Path.allCases)
+    @Test(
+        "talk-off: zero false digits over every Asterisk prompt (en, ru) and all music on hold",
+        arguments: Path.allCases)
     func talkOff(path: Path) throws {
         let files = Corpus.talkOffFiles()
         try #require(files.count > 1000, "the corpus is not installed (make test installs it)")
@@ -16,7 +17,8 @@ struct DTMFTalkOffTests {
         for file in files {
             let samples = try Corpus.read(file)
             seconds += Double(samples.count) / 8000
-            let received = path.law.map { law in samples.map { G711.decode(G711.encode($0, law: law), law: law) } }
+            let received =
+                path.law.map { law in samples.map { G711.decode(G711.encode($0, law: law), law: law) } }
                 ?? samples
             for event in receive(received) where event.kind == .keyDown {
                 falseDigits.append("\(file) at \(Double(event.onsetSample) / 8000) s: \(event.digit)")
@@ -32,8 +34,9 @@ struct DTMFTalkOffTests {
         #expect(outcome.missed == [] && outcome.wrong == [])
     }
 
-    @Test("a digit at the level of speech: heard at least 60 times in 64, a wrong digit at most once",
-          arguments: Path.allCases)
+    @Test(
+        "a digit at the level of speech: heard at least 60 times in 64, a wrong digit at most once",
+        arguments: Path.allCases)
     func atSpeechLevel(path: Path) throws {
         let outcome = try speechOutcome(aboveSpeechDB: 0, path: path)
         for failure in outcome.missed + outcome.wrong { print("at speech level (\(path)): \(failure)") }

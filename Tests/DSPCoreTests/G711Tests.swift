@@ -55,8 +55,9 @@ struct G711Tests {
         }
     }
 
-    @Test("encoding agrees with libsndfile on all 65,536 inputs, up to the one's complement rule",
-          arguments: G711.Law.allCases)
+    @Test(
+        "encoding agrees with libsndfile on all 65,536 inputs, up to the one's complement rule",
+        arguments: G711.Law.allCases)
     func encodeMatchesOracle(law: G711.Law) throws {
         let oracle = try SndfileOracle.encode(Self.allSamples, law: law)
         #expect(oracle.count == 65536)
@@ -81,15 +82,17 @@ struct G711Tests {
     func tablesMatchReference(law: G711.Law) {
         var mismatches = 0
         for sample in Self.allSamples {
-            let reference = law == .muLaw
+            let reference =
+                law == .muLaw
                 ? G711.Reference.muLawCompress(sample) : G711.Reference.aLawCompress(sample)
             if G711.encode(sample, law: law) != reference { mismatches += 1 }
         }
         #expect(mismatches == 0)
     }
 
-    @Test("decode then encode returns every code (µ-law's negative zero 0x7F becomes 0xFF)",
-          arguments: G711.Law.allCases)
+    @Test(
+        "decode then encode returns every code (µ-law's negative zero 0x7F becomes 0xFF)",
+        arguments: G711.Law.allCases)
     func roundTripCodes(law: G711.Law) {
         for code in Self.allCodes {
             let back = G711.encode(G711.decode(code, law: law), law: law)

@@ -16,8 +16,9 @@ func componentLevelDBm0(_ samples: [Int16], frequency: Double) -> Double {
 
 @Suite("Q.23 DTMF generator")
 struct ToneGeneratorTests {
-    @Test("each key carries its row and column frequency at the set level and twist",
-          arguments: DTMFDigit.allCases)
+    @Test(
+        "each key carries its row and column frequency at the set level and twist",
+        arguments: DTMFDigit.allCases)
     func frequenciesAndLevels(digit: DTMFDigit) {
         let generator = DTMFGenerator(levelDBm0: -7, twistDB: 2, onMilliseconds: 1000, offMilliseconds: 0)
         let samples = generator.render([digit])

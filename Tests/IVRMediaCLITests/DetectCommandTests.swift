@@ -13,8 +13,9 @@ struct DetectCommandTests {
         }
     }
 
-    @Test("generate then detect finds every key with its onset and duration, in every output format",
-          arguments: ["wav", "sln", "raw", "ul", "ulaw", "al", "alaw", "opus"])
+    @Test(
+        "generate then detect finds every key with its onset and duration, in every output format",
+        arguments: ["wav", "sln", "raw", "ul", "ulaw", "al", "alaw", "opus"])
     func roundTrip(fileExtension: String) throws {
         let directory = try CLIRunner.temporaryDirectory()
         let file = "keys.\(fileExtension)"
@@ -48,9 +49,10 @@ struct DetectCommandTests {
         _ = try CLIRunner.run(["generate", "505", "--lead-ms", "100", "-o", "call.wav"], in: directory)
         let result = try CLIRunner.run(["detect", "call.wav"], in: directory)
         #expect(result.status == 0)
-        #expect(result.lines.map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) } == [
-            ["0.100", "5", "100", "ms"], ["0.300", "0", "100", "ms"], ["0.500", "5", "100", "ms"],
-        ])
+        #expect(
+            result.lines.map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) } == [
+                ["0.100", "5", "100", "ms"], ["0.300", "0", "100", "ms"], ["0.500", "5", "100", "ms"],
+            ])
     }
 
     @Test("every channel of a multichannel file is decoded on its own")
@@ -60,8 +62,9 @@ struct DetectCommandTests {
         let channels = ["123", "456", "789#"].map { generator.render(DTMFDigit.parse($0)!) }
         let length = channels.map(\.count).max()!
         let padded = channels.map { $0 + [Int16](repeating: 0, count: length - $0.count) }
-        try AudioFile.write(DecodedAudio(sampleRate: 8000, channels: padded),
-                            to: directory.appendingPathComponent("three.wav").path)
+        try AudioFile.write(
+            DecodedAudio(sampleRate: 8000, channels: padded),
+            to: directory.appendingPathComponent("three.wav").path)
         let result = try CLIRunner.run(["detect", "--json", "three.wav"], in: directory)
         #expect(result.status == 0)
         let objects = try keys(result)
@@ -88,8 +91,9 @@ struct DetectCommandTests {
     func otherRates(rate: Int) throws {
         let directory = try CLIRunner.temporaryDirectory()
         _ = try CLIRunner.run(["generate", "2580", "--lead-ms", "40", "-o", "keys.wav"], in: directory)
-        let converted = try CLIRunner.run(["convert", "keys.wav", "keys-\(rate).wav", "--rate", "\(rate)"],
-                                          in: directory)
+        let converted = try CLIRunner.run(
+            ["convert", "keys.wav", "keys-\(rate).wav", "--rate", "\(rate)"],
+            in: directory)
         #expect(converted.status == 0, "\(converted.standardError)")
         let audio = try AudioFile.read(path: directory.appendingPathComponent("keys-\(rate).wav").path, sampleRate: nil)
         #expect(audio.sampleRate == rate)
@@ -103,8 +107,10 @@ struct DetectCommandTests {
     func convertEncodings() throws {
         let directory = try CLIRunner.temporaryDirectory()
         _ = try CLIRunner.run(["generate", "*0#", "-o", "keys.wav"], in: directory)
-        for (output, extra) in [("u.wav", ["--encoding", "ulaw"]), ("a.wav", ["--encoding", "alaw"]),
-                                ("k.opus", []), ("k.ulaw", [])] {
+        for (output, extra) in [
+            ("u.wav", ["--encoding", "ulaw"]), ("a.wav", ["--encoding", "alaw"]),
+            ("k.opus", []), ("k.ulaw", []),
+        ] {
             let converted = try CLIRunner.run(["convert", "keys.wav", output] + extra, in: directory)
             #expect(converted.status == 0, "\(output): \(converted.standardError)")
             let result = try CLIRunner.run(["detect", "--json", output], in: directory)
@@ -151,8 +157,9 @@ struct DetectCommandTests {
         var samples = [Int16](repeating: 0, count: 8000 * 600)  // ten minutes
         let key = DTMFGenerator(onMilliseconds: 100).render([.five])
         for (i, s) in key.enumerated() { samples[8000 * 300 + i] = s }
-        try AudioFile.write(DecodedAudio(sampleRate: 8000, channels: [samples]),
-                            to: directory.appendingPathComponent("long.sln").path)
+        try AudioFile.write(
+            DecodedAudio(sampleRate: 8000, channels: [samples]),
+            to: directory.appendingPathComponent("long.sln").path)
         let result = try CLIRunner.run(["detect", "long.sln"], in: directory)
         #expect(result.status == 0)
         #expect(result.standardError.isEmpty)

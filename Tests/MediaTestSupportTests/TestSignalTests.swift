@@ -1,6 +1,6 @@
 import DSPCore
-import RealModule
 import MediaTestSupport
+import RealModule
 import Testing
 
 @Suite("Test signal synthesis")

@@ -1,6 +1,6 @@
 import AllocationGuard
-import Benchmark
 import BenchSupport
+import Benchmark
 import DSPCore
 
 /// One receiver channel whose stream goes on across benchmark iterations, as on a line.

@@ -1,6 +1,6 @@
 import AllocationGuard
-import Benchmark
 import BenchSupport
+import Benchmark
 import DSPCore
 
 /// G.711 per 20 ms frame (160 samples), both laws, both directions.

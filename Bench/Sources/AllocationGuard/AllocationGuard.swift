@@ -20,7 +20,8 @@ extension Benchmark {
         body()
         let allocated = MallocInterposerSwift.getStatistics().mallocCount - before
         if allocated > 0 {
-            let reason = "\(what()): \(allocated) malloc calls in \(scaledIterations.count) frames; the audio path must not allocate"
+            let reason =
+                "\(what()): \(allocated) malloc calls in \(scaledIterations.count) frames; the audio path must not allocate"
             error(reason)
             fatalError(reason)
         }

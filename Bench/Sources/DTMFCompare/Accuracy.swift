@@ -138,7 +138,8 @@ struct TalkOff {
 /// report point rounded up to the end of the block the caller fed (so with 160-sample blocks, when a
 /// 20 ms frame loop learns of it; with 1-sample blocks, the receiver's own report point).
 /// A key is matched to the first report of its digit at or after its onset and before the next key.
-func latencies<R: Receiver>(_ receiver: R.Type, cases: [BatteryCase], blockSize: Int) -> (values: [Int64], missed: Int) {
+func latencies<R: Receiver>(_ receiver: R.Type, cases: [BatteryCase], blockSize: Int) -> (values: [Int64], missed: Int)
+{
     var values: [Int64] = []
     var missed = 0
     for c in cases {

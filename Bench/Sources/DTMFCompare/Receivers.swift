@@ -78,11 +78,13 @@ final class SpanDSPChannel {
         guard let state = dtmf_rx_init(nil, nil, nil) else { fatalError("dtmf_rx_init failed") }
         self.state = state
         // Re-initialise in place, now that `self` can be the callback's user data.
-        dtmf_rx_init(state, { userData, digits, length in
-            guard let userData, let digits else { return }
-            let channel = Unmanaged<SpanDSPChannel>.fromOpaque(userData).takeUnretainedValue()
-            channel.received(digits, Int(length))
-        }, Unmanaged.passUnretained(self).toOpaque())
+        dtmf_rx_init(
+            state,
+            { userData, digits, length in
+                guard let userData, let digits else { return }
+                let channel = Unmanaged<SpanDSPChannel>.fromOpaque(userData).takeUnretainedValue()
+                channel.received(digits, Int(length))
+            }, Unmanaged.passUnretained(self).toOpaque())
     }
 
     deinit { dtmf_rx_free(state) }

@@ -29,8 +29,9 @@ func runOurs(_ audio: UnsafeBufferPointer<Int16>, passes: Int) -> ThroughputRun 
         }
     }
     let cpu1 = Machine.threadCPUSeconds(), wall1 = Machine.wallSeconds()
-    return ThroughputRun(cpuSeconds: cpu1 - cpu0, wallSeconds: wall1 - wall0,
-                         audioSeconds: Double(frames * frame * passes) / 8000, events: events)
+    return ThroughputRun(
+        cpuSeconds: cpu1 - cpu0, wallSeconds: wall1 - wall0,
+        audioSeconds: Double(frames * frame * passes) / 8000, events: events)
 }
 
 @inline(never)
@@ -48,8 +49,9 @@ func runSpanDSP(_ audio: UnsafeBufferPointer<Int16>, passes: Int) -> ThroughputR
         }
     }
     let cpu1 = Machine.threadCPUSeconds(), wall1 = Machine.wallSeconds()
-    return ThroughputRun(cpuSeconds: cpu1 - cpu0, wallSeconds: wall1 - wall0,
-                         audioSeconds: Double(frames * frame * passes) / 8000, events: channel.count)
+    return ThroughputRun(
+        cpuSeconds: cpu1 - cpu0, wallSeconds: wall1 - wall0,
+        audioSeconds: Double(frames * frame * passes) / 8000, events: channel.count)
 }
 
 struct ThroughputResult {

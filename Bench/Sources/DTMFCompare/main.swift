@@ -71,7 +71,9 @@ if let name = option("--profile") {
     let run = samples.withUnsafeBufferPointer { audio in
         receiver == "spandsp" ? runSpanDSP(audio, passes: passes) : runOurs(audio, passes: passes)
     }
-    print("\(receiver) on \(label): \(passes) passes, \(fmt(run.cpuSeconds, 3)) CPU s, \(thousands(run.channelsPerCore)) channels per core, \(run.events) events")
+    print(
+        "\(receiver) on \(label): \(passes) passes, \(fmt(run.cpuSeconds, 3)) CPU s, \(thousands(run.channelsPerCore)) channels per core, \(run.events) events"
+    )
     exit(0)
 }
 
@@ -79,8 +81,12 @@ print("# DTMF receivers side by side: ours (DSPCore.DTMFDetector) and SpanDSP (d
 print("")
 print("- machine: \(Machine.cpuModel), \(Machine.coreCount) cores (shared; figures are ratios within one run)")
 print("- date: \(Machine.date)")
-print("- SpanDSP: \(shell("pkg-config --modversion spandsp").map { "libspandsp \($0)" } ?? "libspandsp"), default parameters")
-print("- both fed the same 16-bit samples in 160-sample (20 ms) blocks; a case counts when the digits reported equal the digits expected")
+print(
+    "- SpanDSP: \(shell("pkg-config --modversion spandsp").map { "libspandsp \($0)" } ?? "libspandsp"), default parameters"
+)
+print(
+    "- both fed the same 16-bit samples in 160-sample (20 ms) blocks; a case counts when the digits reported equal the digits expected"
+)
 print("- build: `swift run -c release dtmf-compare` in Bench/")
 print("")
 
@@ -98,10 +104,17 @@ if doAccuracy {
     if !utterances.isEmpty {
         for path in paths {
             speech[path] = [5.0, 0.0].map { db in
-                let label = db > 0 ? "digit \(Int(db)) dB above speech (barge-in) detected"
+                let label =
+                    db > 0
+                    ? "digit \(Int(db)) dB above speech (barge-in) detected"
                     : "digit at the level of speech detected"
-                return (label, Comparison(Q24Battery.speechCases(utterances: utterances, aboveSpeechDB: db,
-                                                                 law: path.law)))
+                return (
+                    label,
+                    Comparison(
+                        Q24Battery.speechCases(
+                            utterances: utterances, aboveSpeechDB: db,
+                            law: path.law))
+                )
             }
         }
     }
@@ -112,14 +125,18 @@ if doAccuracy {
     print("|---|---:|---|---|")
     for row in rows {
         let c = results[.linear]![row]!
-        print("| \(describe(row)) | \(c.ours.cases) | \(c.ours.cell(rejection: row.expectsRejection)) | \(c.spanDSP.cell(rejection: row.expectsRejection)) |")
+        print(
+            "| \(describe(row)) | \(c.ours.cases) | \(c.ours.cell(rejection: row.expectsRejection)) | \(c.spanDSP.cell(rejection: row.expectsRejection)) |"
+        )
     }
     for (label, c) in speech[.linear] ?? [] {
         print("| \(label) | \(c.ours.cases) | \(c.ours.cell(rejection: false)) | \(c.spanDSP.cell(rejection: false)) |")
     }
     if utterances.isEmpty { print("\n(speech rows skipped: \(AsteriskSounds.allison) not found)") }
     print("")
-    print("Speech rows: Q24Battery.speechCases, 4 keys per digit mixed into the utterances below \(AsteriskSounds.allison) (\(utterances.count) files, `Corpus.englishUtterances()` as in the tests).")
+    print(
+        "Speech rows: Q24Battery.speechCases, 4 keys per digit mixed into the utterances below \(AsteriskSounds.allison) (\(utterances.count) files, `Corpus.englishUtterances()` as in the tests)."
+    )
     print("")
 
     if paths.count > 1 {
@@ -130,11 +147,15 @@ if doAccuracy {
         for row in rows {
             let m = results[.muLaw]![row]!, a = results[.aLaw]![row]!
             let r = row.expectsRejection
-            print("| \(describe(row)) | \(m.ours.cases) | \(m.ours.cell(rejection: r)) | \(m.spanDSP.cell(rejection: r)) | \(a.ours.cell(rejection: r)) | \(a.spanDSP.cell(rejection: r)) |")
+            print(
+                "| \(describe(row)) | \(m.ours.cases) | \(m.ours.cell(rejection: r)) | \(m.spanDSP.cell(rejection: r)) | \(a.ours.cell(rejection: r)) | \(a.spanDSP.cell(rejection: r)) |"
+            )
         }
         for (index, (label, m)) in (speech[.muLaw] ?? []).enumerated() {
             let a = speech[.aLaw]![index].1
-            print("| \(label) | \(m.ours.cases) | \(m.ours.cell(rejection: false)) | \(m.spanDSP.cell(rejection: false)) | \(a.ours.cell(rejection: false)) | \(a.spanDSP.cell(rejection: false)) |")
+            print(
+                "| \(label) | \(m.ours.cases) | \(m.ours.cell(rejection: false)) | \(m.spanDSP.cell(rejection: false)) | \(a.ours.cell(rejection: false)) | \(a.spanDSP.cell(rejection: false)) |"
+            )
         }
         print("")
     }
@@ -152,7 +173,9 @@ if doAccuracy {
         for path in paths where path != .aLaw {
             let t = TalkOff(files: files, law: path.law)
             let hours = t.seconds / 3600
-            print("| /usr/share/asterisk/sounds/\\*\\*/\\*.wav + moh/\\*.wav | \(path.label) | \(t.files) | \(fmt(hours, 2)) | \(t.ours) (\(fmt(Double(t.ours) / hours, 1))) | \(t.spanDSP) (\(fmt(Double(t.spanDSP) / hours, 1))) |")
+            print(
+                "| /usr/share/asterisk/sounds/\\*\\*/\\*.wav + moh/\\*.wav | \(path.label) | \(t.files) | \(fmt(hours, 2)) | \(t.ours) (\(fmt(Double(t.ours) / hours, 1))) | \(t.spanDSP) (\(fmt(Double(t.spanDSP) / hours, 1))) |"
+            )
             if path == .linear { offenders = t.offenders }
         }
         print("")
@@ -173,8 +196,10 @@ if doAccuracy {
     print("")
     print("| fed in | ours: median (min-max) | SpanDSP: median (min-max) |")
     print("|---|---|---|")
-    for (label, block) in [("1-sample blocks (each receiver's own report point)", 1),
-                           ("160-sample blocks (when a 20 ms frame loop learns of it)", 160)] {
+    for (label, block) in [
+        ("1-sample blocks (each receiver's own report point)", 1),
+        ("160-sample blocks (when a 20 ms frame loop learns of it)", 160),
+    ] {
         let o = latencies(Ours.self, cases: basic, blockSize: block)
         let s = latencies(SpanDSP.self, cases: basic, blockSize: block)
         func cell(_ l: (values: [Int64], missed: Int)) -> String {
@@ -185,15 +210,20 @@ if doAccuracy {
         print("| \(label) | \(cell(o)) | \(cell(s)) |")
     }
     print("")
-    print("Ours reports at the end of a 2.5 ms sub-block, SpanDSP at the end of a 102-sample (12.75 ms) block; in a 20 ms frame loop both are learned at the end of the frame.")
+    print(
+        "Ours reports at the end of a 2.5 ms sub-block, SpanDSP at the end of a 102-sample (12.75 ms) block; in a 20 ms frame loop both are learned at the end of the frame."
+    )
     print("")
-    FileHandle.standardError.write("accuracy, talk-off and latency: \(fmt(Date().timeIntervalSince(start), 1)) s\n".data(using: .utf8)!)
+    FileHandle.standardError.write(
+        "accuracy, talk-off and latency: \(fmt(Date().timeIntervalSince(start), 1)) s\n".data(using: .utf8)!)
 }
 
 if doThroughput {
     print("## Throughput, real-time 8 kHz channels per core")
     print("")
-    print("One receiver per run, 160-sample frames, the stream continuing over repeated passes until the run lasts ≥ \(fmt(minimumSeconds, 1)) s of thread CPU time; \(rounds) runs each, ours and SpanDSP interleaved. Channels per core = audio seconds / CPU seconds.")
+    print(
+        "One receiver per run, 160-sample frames, the stream continuing over repeated passes until the run lasts ≥ \(fmt(minimumSeconds, 1)) s of thread CPU time; \(rounds) runs each, ours and SpanDSP interleaved. Channels per core = audio seconds / CPU seconds."
+    )
     print("")
     print("| audio | seconds | ours: median (best) | SpanDSP: median (best) | ours / SpanDSP (median) |")
     print("|---|---:|---|---|---:|")
@@ -201,7 +231,9 @@ if doThroughput {
     for (name, samples) in corpora {
         let r = measureThroughput(name, samples, rounds: rounds, minimumSeconds: minimumSeconds)
         let o = ThroughputResult.medianOf(r.ours), s = ThroughputResult.medianOf(r.spanDSP)
-        print("| \(name) | \(fmt(r.audioSeconds)) | \(thousands(o)) (\(thousands(ThroughputResult.bestOf(r.ours)))) | \(thousands(s)) (\(thousands(ThroughputResult.bestOf(r.spanDSP)))) | \(fmt(o / s, 2)) |")
+        print(
+            "| \(name) | \(fmt(r.audioSeconds)) | \(thousands(o)) (\(thousands(ThroughputResult.bestOf(r.ours)))) | \(thousands(s)) (\(thousands(ThroughputResult.bestOf(r.spanDSP)))) | \(fmt(o / s, 2)) |"
+        )
         fflush(nil)  // all streams: the table row appears as soon as it is measured
     }
     print("")

@@ -67,7 +67,9 @@ extension DTMFDetector {
     /// The strongest row and column lanes, if they pass the cheap gate: the two tones' energy
     /// (2|Z|²/N each) is at least `share` of the window energy and each tone's amplitude is at least
     /// half the minimum.
-    private mutating func gate(_ power: SIMD8<Float>, energy: Double, count: Int, share: Double) -> (row: Int, column: Int)? {
+    private mutating func gate(_ power: SIMD8<Float>, energy: Double, count: Int, share: Double) -> (
+        row: Int, column: Int
+    )? {
         let candidate = strongestPair(power, energy: energy, count: count)
         let n = Double(count * Self.subBlockLength)
         let floor = 0.5 * limits.minimumAmplitude * n / 2  // |Z| of a tone at half the minimum amplitude
@@ -123,11 +125,14 @@ extension DTMFDetector {
             }
         }
         guard let hit else { return }
-        key = KeyState(digit: hit.digit, onsetSample: hit.onset, lastPresentSample: now, reportedSample: now,
-                       tones: (hit.low, hit.high))
-        handler(Event(kind: .keyDown, digit: hit.digit, onsetSample: hit.onset, reportedSample: now,
-                      keyDownReportedSample: now, durationSamples: now - hit.onset,
-                      lowLevelDBm0: hit.low.levelDBm0, highLevelDBm0: hit.high.levelDBm0))
+        key = KeyState(
+            digit: hit.digit, onsetSample: hit.onset, lastPresentSample: now, reportedSample: now,
+            tones: (hit.low, hit.high))
+        handler(
+            Event(
+                kind: .keyDown, digit: hit.digit, onsetSample: hit.onset, reportedSample: now,
+                keyDownReportedSample: now, durationSamples: now - hit.onset,
+                lowLevelDBm0: hit.low.levelDBm0, highLevelDBm0: hit.high.levelDBm0))
     }
 
     /// A cheap necessary condition for a key that fills a window of `count` sub-blocks: the two oldest
@@ -255,8 +260,9 @@ extension DTMFDetector {
         let mean = means.sum() / 4
         let spread = max(means.max() / mean, mean / means.min())
         let quartersDB = mean > 0 && means.min() > 0 ? 20 * Double.log10(spread) : .infinity
-        return ToneFit(tone: Tone(lane: lane, offsetHz: offsetHz, amplitude: amplitude), halvesDB: halvesDB,
-                       quartersDB: quartersDB)
+        return ToneFit(
+            tone: Tone(lane: lane, offsetHz: offsetHz, amplitude: amplitude), halvesDB: halvesDB,
+            quartersDB: quartersDB)
     }
 
     /// Where each of four nearly equal parts of `count` sub-blocks ends (larger parts first).
@@ -304,28 +310,34 @@ extension DTMFDetector {
         let power = sums.power
         let margin = Self.groupMarginDB(lanes, power)
         let rate = Double(Self.sampleRate)
-        let residualLag = sums.lag - lowEnergy * Double.cos(2 * .pi * low.tone.frequency / rate)
+        let residualLag =
+            sums.lag - lowEnergy * Double.cos(2 * .pi * low.tone.frequency / rate)
             - highEnergy * Double.cos(2 * .pi * high.tone.frequency / rate)
         let residualEnergy = max(sums.energy - lowEnergy - highEnergy, 1e-9)
         return PairMeasurement(
             low: low, high: high, purity: (lowEnergy + highEnergy) / sums.energy,
             twistDB: 20 * Double.log10(high.tone.amplitude / low.tone.amplitude),
-            deviation: max(abs(low.tone.offsetHz) / Double(Self.bank.frequencies[lanes.row]),
-                           abs(high.tone.offsetHz) / Double(Self.bank.frequencies[lanes.column])),
+            deviation: max(
+                abs(low.tone.offsetHz) / Double(Self.bank.frequencies[lanes.row]),
+                abs(high.tone.offsetHz) / Double(Self.bank.frequencies[lanes.column])),
             marginDB: margin, residualCorrelation: residualLag / residualEnergy)
     }
 
     /// Tier A: the 22.5 ms window, for clean signals and white noise.
-    private mutating func tierA(_ lanes: (row: Int, column: Int), _ sums: (power: SIMD8<Float>, energy: Double, lag: Double))
+    private mutating func tierA(
+        _ lanes: (row: Int, column: Int), _ sums: (power: SIMD8<Float>, energy: Double, lag: Double)
+    )
         -> Hit?
     {
         let c = configuration
         let tolerance = min(c.cleanFrequencyTolerance, c.frequencyTolerance)
         guard Self.groupMarginDB(lanes, sums.power) >= c.groupMarginDB,
-            frequencyPlausible(lane: lanes.row, count: Self.windowSubBlocks, half: 4, tolerance: tolerance,
-                                 ambiguous: false),
-            frequencyPlausible(lane: lanes.column, count: Self.windowSubBlocks, half: 4, tolerance: tolerance,
-                               ambiguous: false)
+            frequencyPlausible(
+                lane: lanes.row, count: Self.windowSubBlocks, half: 4, tolerance: tolerance,
+                ambiguous: false),
+            frequencyPlausible(
+                lane: lanes.column, count: Self.windowSubBlocks, half: 4, tolerance: tolerance,
+                ambiguous: false)
         else { return nil }
         let m = measurePair(lanes, sums, count: Self.windowSubBlocks, half: 4, resolveAmbiguity: false)
         guard m.low.tone.amplitude >= limits.minimumAmplitude, m.high.tone.amplitude >= limits.minimumAmplitude,
@@ -353,8 +365,9 @@ extension DTMFDetector {
         let tolerance = min(c.interferedFrequencyTolerance, c.frequencyTolerance)
         guard Self.groupMarginDB(lanes, sums.power) >= min(c.groupMarginDB, c.speechPathGroupMarginDB),
             frequencyPlausible(lane: lanes.row, count: count, half: count / 2, tolerance: tolerance, ambiguous: true),
-            frequencyPlausible(lane: lanes.column, count: count, half: count / 2, tolerance: tolerance,
-                               ambiguous: true)
+            frequencyPlausible(
+                lane: lanes.column, count: count, half: count / 2, tolerance: tolerance,
+                ambiguous: true)
         else { return nil }
         let m = measurePair(lanes, sums, count: count, half: count / 2, resolveAmbiguity: true)
         let speechLike = m.residualCorrelation >= c.speechResidualCorrelation
@@ -365,7 +378,8 @@ extension DTMFDetector {
         else { return nil }
         let halves = max(m.low.halvesDB, m.high.halvesDB)
         let quarters = max(m.low.quartersDB, m.high.quartersDB)
-        let passes = m.purity >= (speechLike ? c.interferedPurity : c.interferedOtherPurity)
+        let passes =
+            m.purity >= (speechLike ? c.interferedPurity : c.interferedOtherPurity)
             && m.marginDB >= c.groupMarginDB && halves <= c.interferedStabilityDB
             && quarters <= c.interferedQuarterStabilityDB
         var speechPath = false
@@ -376,26 +390,30 @@ extension DTMFDetector {
             let rate = Double(Self.sampleRate)
             let lowEnergy = m.low.tone.amplitude * m.low.tone.amplitude / 2 * n
             let highEnergy = m.high.tone.amplitude * m.high.tone.amplitude / 2 * n
-            let differenced = lowEnergy * (2 - 2 * Double.cos(2 * .pi * m.low.tone.frequency / rate))
+            let differenced =
+                lowEnergy * (2 - 2 * Double.cos(2 * .pi * m.low.tone.frequency / rate))
                 + highEnergy * (2 - 2 * Double.cos(2 * .pi * m.high.tone.frequency / rate))
             let differencedPurity = differenced / max(2 * sums.energy - 2 * sums.lag, 1e-9)
-            speechPath = speechLike && differencedPurity >= c.speechPathPurity
+            speechPath =
+                speechLike && differencedPurity >= c.speechPathPurity
                 && m.marginDB >= c.speechPathGroupMarginDB && halves <= c.speechPathStabilityDB
                 && quarters <= c.speechPathQuarterStabilityDB
             guard speechPath else { return nil }
         }
         let now = sampleCount
         let fit = count * Self.subBlockLength
-        if harmonicLock(m.low.tone, m.high.tone, count: fit, now: now,
-                        cosine: speechPath ? c.speechPathHarmonicCosine : c.harmonicCosine)
+        if harmonicLock(
+            m.low.tone, m.high.tone, count: fit, now: now,
+            cosine: speechPath ? c.speechPathHarmonicCosine : c.harmonicCosine)
         {
             return nil
         }
         guard let onset = changePoint(m.low.tone, m.high.tone, fitCount: fit, span: 400, now: now),
             now - onset >= limits.interferedMinimumToneSamples
         else { return nil }
-        return Hit(digit: DTMFDigit(row: lanes.row, column: lanes.column - 4), onset: onset, low: m.low.tone,
-                   high: m.high.tone)
+        return Hit(
+            digit: DTMFDigit(row: lanes.row, column: lanes.column - 4), onset: onset, low: m.low.tone,
+            high: m.high.tone)
     }
 
     /// True when the residual (the newest `count` samples less the fitted pair) is periodic and both
@@ -548,8 +566,9 @@ extension DTMFDetector {
         let stop = min(key.lastPresentSample + 40, sampleCount)
         let mask = Self.historyCapacity - 1
         return history.withUnsafeBufferPointer { history -> Int64 in
-            var model = ModelPair(low: key.tones.0, high: key.tones.1, history: history, fitStart: fitStart,
-                                  count: fitCount)
+            var model = ModelPair(
+                low: key.tones.0, high: key.tones.1, history: history, fitStart: fitStart,
+                count: fitCount)
             model.seek(to: fitStart, reference: fitStart)
             var best = -Double.infinity, current = 0.0, bestEnd = fitStart
             var index = Int(fitStart & Int64(mask))
@@ -568,9 +587,11 @@ extension DTMFDetector {
     }
 
     mutating func keyUpEvent(_ key: KeyState, end: Int64) -> Event {
-        Event(kind: .keyUp, digit: key.digit, onsetSample: key.onsetSample, reportedSample: sampleCount,
-              keyDownReportedSample: key.reportedSample, durationSamples: max(end - key.onsetSample, 0), lowLevelDBm0: key.tones.0.levelDBm0,
-              highLevelDBm0: key.tones.1.levelDBm0)
+        Event(
+            kind: .keyUp, digit: key.digit, onsetSample: key.onsetSample, reportedSample: sampleCount,
+            keyDownReportedSample: key.reportedSample, durationSamples: max(end - key.onsetSample, 0),
+            lowLevelDBm0: key.tones.0.levelDBm0,
+            highLevelDBm0: key.tones.1.levelDBm0)
     }
 }
 
@@ -630,9 +651,10 @@ struct ModelPair {
     var low: FittedTone
     var high: FittedTone
 
-    init(low: DTMFDetector.Tone, high: DTMFDetector.Tone, history: UnsafeBufferPointer<Float>, fitStart: Int64,
-         count: Int)
-    {
+    init(
+        low: DTMFDetector.Tone, high: DTMFDetector.Tone, history: UnsafeBufferPointer<Float>, fitStart: Int64,
+        count: Int
+    ) {
         self.low = FittedTone(low, history: history, fitStart: fitStart, count: count)
         self.high = FittedTone(high, history: history, fitStart: fitStart, count: count)
     }

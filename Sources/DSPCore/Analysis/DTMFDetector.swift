@@ -355,9 +355,10 @@ extension DTMFDetector {
         /// Each tone's de-rotation over consecutive sub-blocks, computed once at key-down.
         var rotations: (Rotation, Rotation)
 
-        init(digit: DTMFDigit, onsetSample: Int64, lastPresentSample: Int64, reportedSample: Int64,
-             tones: (Tone, Tone))
-        {
+        init(
+            digit: DTMFDigit, onsetSample: Int64, lastPresentSample: Int64, reportedSample: Int64,
+            tones: (Tone, Tone)
+        ) {
             self.digit = digit
             self.onsetSample = onsetSample
             self.lastPresentSample = lastPresentSample
@@ -377,8 +378,9 @@ extension DTMFDetector {
         var frequency: Double { Double(DTMFDetector.bank.frequencies[lane]) + offsetHz }
         /// The de-rotation of consecutive sub-blocks at this tone's offset.
         var subBlockRotation: Rotation {
-            Rotation(stepRadians: -2 * Double.pi * offsetHz * Double(DTMFDetector.subBlockLength)
-                / Double(DTMFDetector.sampleRate))
+            Rotation(
+                stepRadians: -2 * Double.pi * offsetHz * Double(DTMFDetector.subBlockLength)
+                    / Double(DTMFDetector.sampleRate))
         }
         var levelDBm0: Double { Level.dBm0(rms: amplitude / 2.0.squareRoot()) }
     }
