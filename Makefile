@@ -58,7 +58,8 @@ test: deps-test
 	$(SWIFT) test --skip-build
 
 bench: deps-bench
-	cd Bench && $(SWIFT) package --allow-writing-to-package-directory benchmark
+	cd Bench && $(SWIFT) package benchmark
+	cd Bench && $(SWIFT) package benchmark thresholds check
 	cd Bench && $(SWIFT) run -c release dtmf-compare
 
 clean:
