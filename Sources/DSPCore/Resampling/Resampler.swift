@@ -127,34 +127,23 @@ public struct Resampler: Sendable {
     }
 
     /// Resamples a whole signal at once (allocates; for set-up paths and tests).
-    public mutating func processAndFlush(_ input: [Int16]) -> [Int16] {
-        var output = [Int16](repeating: 0, count: maximumOutputFrameCount(inputFrameCount: input.count) + 1)
-        var produced = input.withUnsafeBufferPointer { source in
-            output.withUnsafeMutableBufferPointer { process(source, into: $0) }
-        }
-        let tail = pendingFlushFrameCount
-        if produced + tail > output.count {
-            output.append(contentsOf: repeatElement(0, count: produced + tail - output.count))
-        }
-        produced += output.withUnsafeMutableBufferPointer { buffer in
-            flush(into: UnsafeMutableBufferPointer(rebasing: buffer[produced...]))
-        }
-        output.removeLast(output.count - produced)
-        return output
-    }
+    public mutating func processAndFlush(_ input: [Int16]) -> [Int16] { whole(input) }
 
     /// Resamples a whole floating-point signal at once (allocates; for set-up paths and tests).
-    public mutating func processAndFlush(_ input: [Float]) -> [Float] {
-        var output = [Float](repeating: 0, count: maximumOutputFrameCount(inputFrameCount: input.count) + 1)
+    public mutating func processAndFlush(_ input: [Float]) -> [Float] { whole(input) }
+
+    private mutating func whole<Sample: ResamplingSample>(_ input: [Sample]) -> [Sample] {
+        let zero = Sample(resampled: 0)
+        var output = [Sample](repeating: zero, count: maximumOutputFrameCount(inputFrameCount: input.count) + 1)
         var produced = input.withUnsafeBufferPointer { source in
-            output.withUnsafeMutableBufferPointer { process(source, into: $0) }
+            output.withUnsafeMutableBufferPointer { run(source, into: $0) }
         }
         let tail = pendingFlushFrameCount
         if produced + tail > output.count {
-            output.append(contentsOf: repeatElement(0, count: produced + tail - output.count))
+            output.append(contentsOf: repeatElement(zero, count: produced + tail - output.count))
         }
         produced += output.withUnsafeMutableBufferPointer { buffer in
-            flush(into: UnsafeMutableBufferPointer(rebasing: buffer[produced...]))
+            flushRun(into: UnsafeMutableBufferPointer(rebasing: buffer[produced...]))
         }
         output.removeLast(output.count - produced)
         return output
