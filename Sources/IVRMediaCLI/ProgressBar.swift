@@ -1,12 +1,18 @@
 import Foundation
 
 /// A progress bar on standard error, shown only when standard error is a terminal and only once the
-/// work has taken more than a second.
+/// work has taken more than a second (`IVRMEDIA_PROGRESS_DELAY_MS` changes the delay, for tests).
 struct ProgressBar {
     private let label: String
     private let total: Int
     private let start = Date()
     private let enabled: Bool
+    private let delaySeconds: Double = {
+        guard let text = ProcessInfo.processInfo.environment["IVRMEDIA_PROGRESS_DELAY_MS"],
+            let milliseconds = Double(text), milliseconds >= 0
+        else { return 1 }
+        return milliseconds / 1000
+    }()
     private var shown = false
     private var lastDrawn = Date.distantPast
 
@@ -20,7 +26,7 @@ struct ProgressBar {
     mutating func update(_ done: Int) {
         guard enabled else { return }
         let now = Date()
-        guard now.timeIntervalSince(start) > 1, now.timeIntervalSince(lastDrawn) > 0.1 else { return }
+        guard now.timeIntervalSince(start) >= delaySeconds, now.timeIntervalSince(lastDrawn) > 0.1 else { return }
         lastDrawn = now
         shown = true
         let fraction = min(Double(done) / Double(total), 1)

@@ -165,4 +165,29 @@ struct DetectCommandTests {
         #expect(result.standardError.isEmpty)
         #expect(result.lines.count == 1 && result.lines[0].contains("300.000  5"))
     }
+
+    @Test("a progress bar on a terminal, cleared before the output")
+    func progressOnTerminal() throws {
+        let directory = try CLIRunner.temporaryDirectory()
+        _ = try CLIRunner.run(["generate", "7", "--lead-ms", "60000", "--on-ms", "80", "-o", "minute.sln"],
+                              in: directory)
+        // script(1) runs the command on a pseudo-terminal; the delay is shortened so the test does not
+        // depend on the machine's speed.
+        let command = "IVRMEDIA_PROGRESS_DELAY_MS=0 '\(CLIRunner.executable.path)' detect minute.sln"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["-qec", command, "/dev/null"]
+        process.currentDirectoryURL = directory
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        #expect(process.terminationStatus == 0)
+        #expect(text.contains("minute.sln [") && text.contains("%"), "no bar: \(text.debugDescription)")
+        #expect(text.contains("\u{1B}[K"), "the bar is not cleared")
+        #expect(text.contains("60.000  7"))
+    }
 }
