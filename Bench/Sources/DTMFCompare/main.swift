@@ -63,6 +63,37 @@ func corpus(_ name: String) -> (String, [Int16])? {
     }
 }
 
+// `--dump-events`: every event of one pass over each corpus (and the talk-off files) in 160-sample
+// blocks and in odd 37-sample blocks, Doubles as bit patterns, so that a speed change can be diffed
+// against the previous build for bit-identical decisions.
+if CommandLine.arguments.contains("--dump-events") {
+    var streams: [(String, [Int16])] = ["mix", "basic", "speech", "noise"].compactMap { corpus($0) }
+    for file in AsteriskSounds.talkOffFiles() { if let s = AsteriskSounds.read(file) { streams.append((file, s)) } }
+    for (label, samples) in streams {
+        for block in [160, 37] {
+            var detector = DTMFDetector()
+            var lines: [String] = []
+            let record = { (e: DTMFDetector.Event) in
+                lines.append(
+                    "\(label) \(block) \(e.kind) \(e.digit) \(e.onsetSample) \(e.reportedSample) \(e.durationSamples) \(e.lowLevelDBm0.bitPattern) \(e.highLevelDBm0.bitPattern)"
+                )
+            }
+            samples.withUnsafeBufferPointer { audio in
+                var start = 0
+                while start < audio.count {
+                    let end = min(start + block, audio.count)
+                    detector.process(UnsafeBufferPointer(rebasing: audio[start..<end]), record)
+                    start = end
+                }
+            }
+            detector.finish(record)
+            print("\(label) \(block): \(lines.count) events")
+            for line in lines { print(line) }
+        }
+    }
+    exit(0)
+}
+
 if let name = option("--profile") {
     guard let (label, samples) = corpus(name) else { fatalError("unknown corpus \(name)") }
     let receiver = option("--receiver") ?? "ours"

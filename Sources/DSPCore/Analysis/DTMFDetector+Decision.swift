@@ -15,9 +15,7 @@ extension DTMFDetector {
         var block = SubBlock()
         block.re = re
         block.im = im
-        block.energy = partialSums.energyEven + partialSums.energyOdd
-        block.lagProduct = partialSums.lagEven + partialSums.lagOdd
-        partialSums = PartialSums()
+        (block.energy, block.lagProduct) = subBlockEnergy()
         let m = subBlockCount
         ring[Int(m) & (Self.ringCapacity - 1)] = block
         subBlockCount += 1
@@ -35,6 +33,21 @@ extension DTMFDetector {
     @inline(__always)
     mutating func subBlock(back: Int) -> SubBlock {
         ring[Int(subBlockCount - 1 - Int64(back)) & (Self.ringCapacity - 1)]
+    }
+
+    /// One lane of the sub-block `back` places before the newest, read in place: `subBlock(back:)`
+    /// copies the whole 72-byte sub-block to read one lane of it.
+    @inline(__always)
+    mutating func lane(_ lane: Int, back: Int) -> (re: Float, im: Float) {
+        let slot = Int(subBlockCount - 1 - Int64(back)) & (Self.ringCapacity - 1)
+        return ring.withUnsafeBufferPointer { ($0[slot].re[lane], $0[slot].im[lane]) }
+    }
+
+    /// The energy of the sub-block `back` places before the newest, read in place.
+    @inline(__always)
+    mutating func subBlockEnergy(back: Int) -> Float {
+        let slot = Int(subBlockCount - 1 - Int64(back)) & (Self.ringCapacity - 1)
+        return ring.withUnsafeBufferPointer { $0[slot].energy }
     }
 
     // MARK: - Detection
@@ -128,6 +141,7 @@ extension DTMFDetector {
         key = KeyState(
             digit: hit.digit, onsetSample: hit.onset, lastPresentSample: now, reportedSample: now,
             tones: (hit.low, hit.high))
+        tracker = Tracker((hit.low, hit.high))
         handler(
             Event(
                 kind: .keyDown, digit: hit.digit, onsetSample: hit.onset, reportedSample: now,
@@ -142,7 +156,7 @@ extension DTMFDetector {
         // Below this energy not even two tones at half the minimum amplitude fit in the window.
         let floorAmplitude = 0.5 * limits.minimumAmplitude
         guard energy >= floorAmplitude * floorAmplitude * Double(count * Self.subBlockLength) else { return false }
-        let oldest = Double(subBlock(back: count - 1).energy) + Double(subBlock(back: count - 2).energy)
+        let oldest = Double(subBlockEnergy(back: count - 1)) + Double(subBlockEnergy(back: count - 2))
         return oldest >= share * energy * 2 / Double(count)
     }
 
@@ -155,9 +169,9 @@ extension DTMFDetector {
     {
         var aRe: Float = 0, aIm: Float = 0, bRe: Float = 0, bIm: Float = 0
         for index in 0..<half {
-            let early = subBlock(back: count - 1 - index), late = subBlock(back: half - 1 - index)
-            aRe += early.re[lane]; aIm += early.im[lane]
-            bRe += late.re[lane]; bIm += late.im[lane]
+            let early = self.lane(lane, back: count - 1 - index), late = self.lane(lane, back: half - 1 - index)
+            aRe += early.re; aIm += early.im
+            bRe += late.re; bIm += late.im
         }
         let separation = Double((count - half) * Self.subBlockLength)
         let rate = Double(Self.sampleRate)
@@ -195,9 +209,9 @@ extension DTMFDetector {
         // The lane's values, oldest first, read once from the ring.
         var yRe = SIMD16<Double>(), yIm = SIMD16<Double>()
         for index in 0..<count {
-            let b = subBlock(back: count - 1 - index)
-            yRe[index] = Double(b.re[lane])
-            yIm[index] = Double(b.im[lane])
+            let b = self.lane(lane, back: count - 1 - index)
+            yRe[index] = Double(b.re)
+            yIm[index] = Double(b.im)
         }
         var aRe = 0.0, aIm = 0.0, bRe = 0.0, bIm = 0.0
         for index in 0..<half {
@@ -512,8 +526,7 @@ extension DTMFDetector {
     // MARK: - Tracking
 
     private mutating func track(_ handler: (Event) -> Void) {
-        guard let present = keyPresent() else { return }
-        if present {
+        if keyPresent() {
             key!.absentSubBlocks = 0
             key!.lastPresentSample = sampleCount
             return
@@ -527,28 +540,32 @@ extension DTMFDetector {
     }
 
     /// Whether the key's pair is still in the newest 10 ms: each tone within -9 dB and +9.5 dB of its
-    /// level at key-down, together carrying at least 35 % of the energy. Nil when no key is down.
-    private mutating func keyPresent() -> Bool? {
-        guard let key else { return nil }
-        let span = 4
+    /// level at key-down, together carrying at least 35 % of the energy. Call only while a key is down.
+    ///
+    /// Cost: four sub-blocks of `SIMD2<Double>` complex multiply-adds (both tones at once) with the
+    /// rotations precomputed in `tracker`, and one square root pair.
+    private mutating func keyPresent() -> Bool {
+        let span = Tracker.span
         let l = Double(Self.subBlockLength)
-        var toneEnergy = 0.0, spanEnergy = 0.0
-        var present = true
-        for which in 0..<2 {
-            let tone = which == 0 ? key.tones.0 : key.tones.1
-            var rotation = which == 0 ? key.rotations.0 : key.rotations.1
-            var zRe = 0.0, zIm = 0.0
-            for index in 0..<span {
-                let b = subBlock(back: span - 1 - index)
-                let (c, s) = rotation.next()
-                zRe += Double(b.re[tone.lane]) * c - Double(b.im[tone.lane]) * s
-                zIm += Double(b.re[tone.lane]) * s + Double(b.im[tone.lane]) * c
-            }
-            let amplitude = 2 * (zRe * zRe + zIm * zIm).squareRoot() / (Double(span) * l)
-            toneEnergy += amplitude * amplitude / 2 * Double(span) * l
-            if amplitude < 0.35 * tone.amplitude || amplitude > 3 * tone.amplitude { present = false }
+        let lanes = tracker.lanes
+        var zRe = SIMD2<Double>(), zIm = SIMD2<Double>()
+        var spanEnergy = 0.0
+        for index in 0..<span {
+            let low = lane(lanes.0, back: span - 1 - index), high = lane(lanes.1, back: span - 1 - index)
+            let re = SIMD2(Double(low.re), Double(high.re)), im = SIMD2(Double(low.im), Double(high.im))
+            // `tracker` is read in place, not copied (a copy is ten vector loads and stores).
+            let c = SIMD2(tracker.cos[2 * index], tracker.cos[2 * index + 1])
+            let s = SIMD2(tracker.sin[2 * index], tracker.sin[2 * index + 1])
+            zRe += re * c - im * s
+            zIm += re * s + im * c
         }
-        for back in 0..<span { spanEnergy += Double(subBlock(back: back).energy) }
+        // Newest first, as the scalar code added them.
+        for back in 0..<span { spanEnergy += Double(subBlockEnergy(back: back)) }
+        let amplitude = 2 * (zRe * zRe + zIm * zIm).squareRoot() / (Double(span) * l)
+        let energies = amplitude * amplitude / 2 * Double(span) * l
+        // Added in the order the scalar code added them, from zero.
+        let toneEnergy = (0.0 + energies[0]) + energies[1]
+        let present = !any((amplitude .< tracker.minimumAmplitude) .| (amplitude .> tracker.maximumAmplitude))
         return present && toneEnergy >= 0.35 * spanEnergy
     }
 
@@ -597,75 +614,76 @@ extension DTMFDetector {
 
 // MARK: - The two-tone model
 
-/// One sinusoid fitted on a stretch of the history, then generated sample by sample.
+/// The two tones of a candidate pair, each fitted on the same stretch of the history, then generated
+/// sample by sample.
 ///
-/// The fit is a Goertzel filter at the tone's measured frequency over the stretch, which gives its
-/// complex amplitude a (x[n] ≈ Re(a·e^{jω(n - fitStart)})); the model is then produced by the real
+/// Each fit is a Goertzel filter at the tone's measured frequency over the stretch, which gives its
+/// complex amplitude a (x[n] ≈ Re(a·e^{jω(n - fitStart)})); each model is then produced by the real
 /// recursion s[n] = 2cos ω·s[n-1] - s[n-2], one multiply and one subtract per sample.
-struct FittedTone {
-    private var aRe = 0.0, aIm = 0.0
-    private let omega: Double
-    private let coefficient: Double
-    private var current = 0.0, previous = 0.0
+///
+/// The two tones are the two lanes of a `SIMD2<Double>` (low, high): the fit reads each sample once
+/// for both filters and the generator advances both with one multiply and one subtract. Each lane does
+/// exactly the arithmetic a scalar filter and generator would, so the values are the same to the bit.
+struct ModelPair {
+    private var current = SIMD2<Double>(), previous = SIMD2<Double>()
+    private var aRe = SIMD2<Double>(), aIm = SIMD2<Double>()
+    private var omega = SIMD2<Double>()
+    private var coefficient = SIMD2<Double>()
 
-    init(_ tone: DTMFDetector.Tone, history: UnsafeBufferPointer<Float>, fitStart: Int64, count: Int) {
+    /// Fits both tones on the `count` samples from `fitStart`.
+    ///
+    /// Cost: `count` `SIMD2<Double>` Goertzel steps and four sines or cosines per tone.
+    init(
+        low: DTMFDetector.Tone, high: DTMFDetector.Tone, history: UnsafeBufferPointer<Float>, fitStart: Int64,
+        count: Int
+    ) {
         let mask = DTMFDetector.historyCapacity - 1
-        omega = 2 * Double.pi * tone.frequency / Double(DTMFDetector.sampleRate)
-        coefficient = 2 * Double.cos(omega)
-        var s1 = 0.0, s2 = 0.0
+        for lane in 0..<2 {
+            let tone = lane == 0 ? low : high
+            omega[lane] = 2 * Double.pi * tone.frequency / Double(DTMFDetector.sampleRate)
+            coefficient[lane] = 2 * Double.cos(omega[lane])
+        }
+        let coefficient = self.coefficient
+        var s1 = SIMD2<Double>(), s2 = SIMD2<Double>()
         var index = Int(fitStart & Int64(mask))
         for _ in 0..<count {
-            let s0 = Double(history[index]) + coefficient * s1 - s2
+            let s0 = SIMD2(repeating: Double(history[index])) + coefficient * s1 - s2
             s2 = s1
             s1 = s0
-            index = (index + 1) & mask
+            index = (index &+ 1) & mask
         }
-        // y = s1 - e^{-jω} s2 = Σ x[i] e^{jω(count-1-i)};  X = e^{-jω(count-1)} y;  a = 2X / count.
-        let yRe = s1 - Double.cos(omega) * s2, yIm = Double.sin(omega) * s2
-        let back = -omega * Double(count - 1)
-        let c = Double.cos(back), s = Double.sin(back)
-        aRe = 2 * (yRe * c - yIm * s) / Double(count)
-        aIm = 2 * (yRe * s + yIm * c) / Double(count)
+        for lane in 0..<2 {
+            let omega = self.omega[lane]
+            // y = s1 - e^{-jω} s2 = Σ x[i] e^{jω(count-1-i)};  X = e^{-jω(count-1)} y;  a = 2X / count.
+            let yRe = s1[lane] - Double.cos(omega) * s2[lane], yIm = Double.sin(omega) * s2[lane]
+            let back = -omega * Double(count - 1)
+            let c = Double.cos(back), s = Double.sin(back)
+            aRe[lane] = 2 * (yRe * c - yIm * s) / Double(count)
+            aIm[lane] = 2 * (yRe * s + yIm * c) / Double(count)
+        }
     }
 
-    /// Positions the generator `offset` samples after the fit's first sample.
-    mutating func seek(offset: Int64) {
-        let angle = omega * Double(offset)
-        // Re(a e^{jωk}) at k = offset and k = offset - 1.
-        current = aRe * Double.cos(angle) - aIm * Double.sin(angle)
-        previous = aRe * Double.cos(angle - omega) - aIm * Double.sin(angle - omega)
+    /// Positions the generators at `sample`, counted on the same axis as `reference` (the fit's first
+    /// sample).
+    mutating func seek(to sample: Int64, reference: Int64) {
+        let offset = sample - reference
+        for lane in 0..<2 {
+            let omega = self.omega[lane]
+            let angle = omega * Double(offset)
+            // Re(a e^{jωk}) at k = offset and k = offset - 1.
+            current[lane] = aRe[lane] * Double.cos(angle) - aIm[lane] * Double.sin(angle)
+            previous[lane] = aRe[lane] * Double.cos(angle - omega) - aIm[lane] * Double.sin(angle - omega)
+        }
     }
 
-    /// The model's value at the current sample; advances by one.
+    /// The model's value (the two tones' sum) at the current sample; advances by one.
     @inline(__always)
     mutating func next() -> Double {
         let value = current
         current = coefficient * current - previous
         previous = value
-        return value
+        return value[0] + value[1]
     }
-}
-
-/// The two tones of a candidate pair.
-struct ModelPair {
-    var low: FittedTone
-    var high: FittedTone
-
-    init(
-        low: DTMFDetector.Tone, high: DTMFDetector.Tone, history: UnsafeBufferPointer<Float>, fitStart: Int64,
-        count: Int
-    ) {
-        self.low = FittedTone(low, history: history, fitStart: fitStart, count: count)
-        self.high = FittedTone(high, history: history, fitStart: fitStart, count: count)
-    }
-
-    mutating func seek(to sample: Int64, reference: Int64) {
-        low.seek(offset: sample - reference)
-        high.seek(offset: sample - reference)
-    }
-
-    @inline(__always)
-    mutating func next() -> Double { low.next() + high.next() }
 }
 
 /// e^{-j·step·i} for i = 0, 1, 2, ... by recurrence: one cos and one sin per window, not per sub-block.

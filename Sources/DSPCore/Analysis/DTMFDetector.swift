@@ -4,8 +4,9 @@ import RealModule
 ///
 /// ## How it works
 /// Eight Goertzel filters (`GoertzelBank`) run over sub-blocks of 20 samples (2.5 ms) and give one
-/// complex DFT value per DTMF frequency and sub-block, phase-referenced to absolute time; the sub-block
-/// energy and lag-1 product are accumulated beside them. That is all the per-sample work.
+/// complex DFT value per DTMF frequency and sub-block, phase-referenced to absolute time, and keep the
+/// samples in a history ring. That is all the per-sample work; the sub-block's energy and lag-1 product
+/// are read back from the ring once per sub-block.
 ///
 /// After every sub-block a cheap gate looks at the last 22.5 ms (9 sub-blocks summed coherently): the
 /// strongest row and column bins must carry a share of the window's energy. Only when the gate opens
@@ -28,7 +29,7 @@ import RealModule
 /// without the pair, so that a short dropout inside one press does not split it into two.
 ///
 /// ## Cost
-/// Per sample: one `SIMD8<Float>` multiply-subtract-add, two scalar multiply-adds and a store.
+/// Per sample: half a two-sample `SIMD8<Float>` Goertzel step and a store.
 /// Per sub-block: a few dozen SIMD operations. Validation runs only while a candidate is present.
 /// Real-time safe after `init`: `process` allocates nothing, takes no locks and never blocks.
 public struct DTMFDetector: Sendable {
@@ -163,10 +164,6 @@ public struct DTMFDetector: Sendable {
     // Per-sample state.
     var goertzel: GoertzelBank.State
     var positionInSubBlock = 0
-    /// Energy and lag-1 product of the current sub-block, as two partial sums each (even and odd
-    /// samples), so that no accumulator waits on the previous sample's add.
-    var partialSums = PartialSums()
-    var previousSample: Float = 0
     /// The first sample of a pair whose second has not arrived yet.
     var waitingSample: Float?
     var history: [Float]
@@ -181,6 +178,8 @@ public struct DTMFDetector: Sendable {
     var shortSum = SubBlock()
     var longSum = SubBlock()
     var key: KeyState?
+    /// The tracking constants of `key`; meaningful only while `key` is not nil.
+    var tracker = Tracker()
     /// The last sample of the previous key. No window that reaches back into it can hold a new key
     /// (Q.24 keys are separated by at least 40 ms), so detection skips such windows.
     var previousKeyEnd = Int64.min
@@ -233,74 +232,92 @@ public struct DTMFDetector: Sendable {
     /// Feeds samples to the filters two at a time, pairs aligned to even sample numbers, so that the
     /// arithmetic (and so every event) is the same whatever the caller's block size: an odd sample at
     /// the end of a call waits for the first sample of the next.
+    ///
+    /// Cost: per pair of samples, the two-sample Goertzel step (nine `SIMD8<Float>` operations) and two
+    /// stores to the history; nothing else. The sub-block's energy and lag-1 product are read back from
+    /// the history once per sub-block (`subBlockEnergy`), which keeps the loop's sixteen vector registers
+    /// for the filter state and coefficients (with the two scalar sums beside them, the state spilled to
+    /// the stack on every pair).
     @inline(__always)
     mutating func feed(_ samples: UnsafeBufferPointer<Int16>, from start: Int, count: Int) {
-        let bank = Self.bank
-        let startState = goertzel, startSums = partialSums, startPrevious = previousSample
+        let startState = goertzel
         let startWaiting = waitingSample
         let startPosition = Int(sampleCount) & (Self.historyCapacity - 1)
         // Everything the loop changes is local to the closure and handed back at the end, so the
         // closure captures nothing mutable (a captured `var` costs a dynamic exclusivity check).
-        let (state, sums, previous, waiting) = history.withUnsafeMutableBufferPointer {
-            history -> (GoertzelBank.State, PartialSums, Float, Float?) in
+        let (state, waiting) = history.withUnsafeMutableBufferPointer {
+            history -> (GoertzelBank.State, Float?) in
+            let bank = Self.bank
             let mask = Self.historyCapacity - 1
-            var state = startState, sums = startSums, previous = startPrevious, waiting = startWaiting
+            var state = startState, waiting = startWaiting
             var position = startPosition
             var i = start
-            let end = start + count
+            let end = start &+ count
             if let first = waiting, i < end {
                 let second = Float(samples[i])
                 history[position] = second
-                position = (position + 1) & mask
+                position = (position &+ 1) & mask
                 bank.feedPair(first, second, &state)
-                sums.add(first, second, previous: previous)
-                previous = second
                 waiting = nil
-                i += 1
+                i &+= 1
             }
-            while i + 1 < end {
-                let first = Float(samples[i]), second = Float(samples[i + 1])
+            // Here `position` is even (pairs start at even sample numbers and the capacity is even), so
+            // a pair never straddles the end of the ring.
+            while i &+ 1 < end {
+                let first = Float(samples[i]), second = Float(samples[i &+ 1])
                 history[position] = first
-                history[(position + 1) & mask] = second
-                position = (position + 2) & mask
+                history[position &+ 1] = second
+                position = (position &+ 2) & mask
                 bank.feedPair(first, second, &state)
-                sums.add(first, second, previous: previous)
-                previous = second
-                i += 2
+                i &+= 2
             }
             if i < end {
                 let x = Float(samples[i])
                 history[position] = x
                 waiting = x
             }
-            return (state, sums, previous, waiting)
+            return (state, waiting)
         }
         goertzel = state
-        partialSums = sums
-        previousSample = previous
         waitingSample = waiting
-        positionInSubBlock += count
-        sampleCount += Int64(count)
+        positionInSubBlock &+= count
+        sampleCount &+= Int64(count)
+    }
+
+    /// The energy and lag-1 product of the sub-block that has just ended, read back from the history.
+    ///
+    /// The sums are formed exactly as the per-sample loop once formed them: one accumulator for the
+    /// even samples and one for the odd, each added in time order (here lanes of a
+    /// `SIMD4<Float>` that holds the two energies and the two lag products), then the two added; so the
+    /// results are the same to the bit. A sub-block starts at an even sample, so its pairs never straddle the end of the ring even when the sub-block does.
+    ///
+    /// Cost: ten `SIMD4<Float>` multiply-adds per sub-block.
+    @inline(__always)
+    mutating func subBlockEnergy() -> (energy: Float, lag: Float) {
+        let mask = Self.historyCapacity - 1
+        let first = Int(truncatingIfNeeded: sampleCount &- Int64(Self.subBlockLength)) & mask
+        return history.withUnsafeBufferPointer { history -> (Float, Float) in
+            // Lanes: energy of the even samples, of the odd ones, lag-1 product of the even samples,
+            // of the odd ones. `pair` is the current pair, `before` the pair before it (its second
+            // sample is the even sample's predecessor; zero at the start of the stream, as the ring
+            // starts zeroed).
+            var sums = SIMD4<Float>()
+            var before = SIMD2(0, history[(first &- 1) & mask])
+            var index = first
+            for _ in 0..<(Self.subBlockLength / 2) {
+                let pair = SIMD2(history[index], history[index &+ 1])
+                sums += SIMD4(lowHalf: pair, highHalf: pair) * SIMD4(pair.x, pair.y, before.y, pair.x)
+                before = pair
+                index = (index &+ 2) & mask
+            }
+            return (sums[0] + sums[1], sums[2] + sums[3])
+        }
     }
 }
 
 // MARK: - Internal types
 
 extension DTMFDetector {
-    struct PartialSums: Sendable {
-        var energyEven: Float = 0, energyOdd: Float = 0
-        var lagEven: Float = 0, lagOdd: Float = 0
-
-        /// Adds a pair of samples (an even one and the odd one after it) and their lag-1 products.
-        @inline(__always)
-        mutating func add(_ first: Float, _ second: Float, previous: Float) {
-            energyEven += first * first
-            energyOdd += second * second
-            lagEven += first * previous
-            lagOdd += second * first
-        }
-    }
-
     /// One sub-block's measurements, or their sum over a window.
     struct SubBlock: Sendable {
         var re = SIMD8<Float>()
@@ -352,8 +369,6 @@ extension DTMFDetector {
         var reportedSample: Int64
         var absentSubBlocks = 0
         var tones: (Tone, Tone)
-        /// Each tone's de-rotation over consecutive sub-blocks, computed once at key-down.
-        var rotations: (Rotation, Rotation)
 
         init(
             digit: DTMFDigit, onsetSample: Int64, lastPresentSample: Int64, reportedSample: Int64,
@@ -364,7 +379,38 @@ extension DTMFDetector {
             self.lastPresentSample = lastPresentSample
             self.reportedSample = reportedSample
             self.tones = tones
-            self.rotations = (tones.0.subBlockRotation, tones.1.subBlockRotation)
+        }
+    }
+
+    /// What tracking reads on every sub-block while a key is down, computed once at key-down and kept
+    /// outside the optional `KeyState` (reading through the optional copied the whole key each time).
+    ///
+    /// The two tones are the two lanes of each vector (low, high), so one `SIMD2<Double>` operation
+    /// does for both what the scalar code did for each in turn, with the same roundings.
+    struct Tracker: Sendable {
+        static let span = 4
+        /// The two tones' lanes in the bank.
+        var lanes = (0, 4)
+        /// e^{-j·step·k} for the k-th sub-block of the tracking span (oldest first) at each tone's
+        /// offset: cos in lanes 2k (low) and 2k + 1 (high) of `cos`, sin likewise; the values the
+        /// `Rotation` recurrence gives, so the sums are the same to the bit.
+        var cos = SIMD8<Double>()
+        var sin = SIMD8<Double>()
+        /// The least and greatest amplitude (0.35 and 3 times the key-down amplitude) per tone.
+        var minimumAmplitude = SIMD2<Double>()
+        var maximumAmplitude = SIMD2<Double>()
+
+        init() {}
+
+        init(_ tones: (Tone, Tone)) {
+            lanes = (tones.0.lane, tones.1.lane)
+            for which in 0..<2 {
+                let tone = which == 0 ? tones.0 : tones.1
+                var rotation = tone.subBlockRotation
+                for k in 0..<Self.span { (cos[2 * k + which], sin[2 * k + which]) = rotation.next() }
+                minimumAmplitude[which] = 0.35 * tone.amplitude
+                maximumAmplitude[which] = 3 * tone.amplitude
+            }
         }
     }
 

@@ -103,8 +103,11 @@ public struct GoertzelBank: Sendable, Hashable {
     /// Ends a sub-block: returns its complex DFT value per lane, referenced to absolute time, and resets
     /// the filters for the next sub-block.
     ///
+    /// Always inlined: called through a `static let` descriptor, an outlined call copied the whole
+    /// descriptor (336 bytes, a `memcpy`) to the stack on every sub-block.
+    ///
     /// Real-time safe: no allocation, locks, logging or blocking.
-    @inlinable
+    @inlinable @inline(__always)
     public func finishSubBlock(_ state: inout State) -> (re: SIMD8<Float>, im: SIMD8<Float>) {
         // y = s1 - e^{-jω} s2 = Σ x[i] e^{jω(L-1-i)};  X = e^{-jω(n0+L-1)} · y.
         let yRe = state.s1 - cosOmega * state.s2
