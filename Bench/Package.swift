@@ -3,7 +3,7 @@ import PackageDescription
 
 // A nested package so that benchmark dependencies (package-benchmark, SpanDSP) never reach users of
 // ivrmedia or `swift test`. Run from this folder:
-//   swift package benchmark                      # G.711 and DTMF receiver per 20 ms frame
+//   swift package benchmark                      # G.711, Opus and the DTMF receiver per 20 ms frame
 //   swift package benchmark thresholds check     # fails (exit 2) if any frame allocates
 //   swift run -c release dtmf-compare            # our receiver against SpanDSP: accuracy, latency, speed
 let package = Package(
@@ -70,6 +70,16 @@ let package = Package(
                 .product(name: "Benchmark", package: "package-benchmark"),
             ],
             path: "Benchmarks/DTMF",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+        ),
+        .executableTarget(
+            name: "OpusBenchmarks",
+            dependencies: [
+                "BenchSupport", "AllocationGuard",
+                .product(name: "MediaCodecs", package: "ivrmedia"),
+                .product(name: "Benchmark", package: "package-benchmark"),
+            ],
+            path: "Benchmarks/Opus",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
         ),
     ]
