@@ -206,22 +206,9 @@ extension DTMFDetector {
     private mutating func fitTone(lane: Int, count: Int, half: Int, resolveAmbiguity: Bool) -> ToneFit {
         let l = Double(Self.subBlockLength)
         let rate = Double(Self.sampleRate)
-        // The lane's values, oldest first, read once from the ring.
-        var yRe = SIMD16<Double>(), yIm = SIMD16<Double>()
-        for index in 0..<count {
-            let b = self.lane(lane, back: count - 1 - index)
-            yRe[index] = Double(b.re)
-            yIm[index] = Double(b.im)
-        }
-        var aRe = 0.0, aIm = 0.0, bRe = 0.0, bIm = 0.0
-        for index in 0..<half {
-            aRe += yRe[index]; aIm += yIm[index]
-            bRe += yRe[count - half + index]; bIm += yIm[count - half + index]
-        }
-        let separation = Double(count - half) * l
-        let advance = Double.atan2(y: bIm * aRe - bRe * aIm, x: bRe * aRe + bIm * aIm)
-        let direct = advance * rate / (2 * .pi * separation)
-        let ambiguity = rate / separation
+        let (yRe, yIm) = laneValues(lane, count: count)
+        let direct = Self.directOffset(yRe, yIm, count: count, half: half)
+        let ambiguity = rate / (Double(count - half) * l)
 
         /// The sub-blocks de-rotated by `offsetHz` (zero past `count`).
         func derotated(_ offsetHz: Double) -> (re: SIMD16<Double>, im: SIMD16<Double>) {
@@ -277,6 +264,31 @@ extension DTMFDetector {
         return ToneFit(
             tone: Tone(lane: lane, offsetHz: offsetHz, amplitude: amplitude), halvesDB: halvesDB,
             quartersDB: quartersDB)
+    }
+
+    /// The lane's values over the newest `count` sub-blocks, oldest first, read once from the ring.
+    private mutating func laneValues(_ lane: Int, count: Int) -> (re: SIMD16<Double>, im: SIMD16<Double>) {
+        var yRe = SIMD16<Double>(), yIm = SIMD16<Double>()
+        for index in 0..<count {
+            let b = self.lane(lane, back: count - 1 - index)
+            yRe[index] = Double(b.re)
+            yIm[index] = Double(b.im)
+        }
+        return (yRe, yIm)
+    }
+
+    /// The frequency offset, Hz, from the phase advance between the first and last `half` of `count`
+    /// sub-block values (oldest first). `fitTone` starts from it; tier A also uses it alone, before
+    /// `fitTone`, to place the change-point model: both get the same bits.
+    static func directOffset(_ yRe: SIMD16<Double>, _ yIm: SIMD16<Double>, count: Int, half: Int) -> Double {
+        var aRe = 0.0, aIm = 0.0, bRe = 0.0, bIm = 0.0
+        for index in 0..<half {
+            aRe += yRe[index]; aIm += yIm[index]
+            bRe += yRe[count - half + index]; bIm += yIm[count - half + index]
+        }
+        let separation = Double(count - half) * Double(subBlockLength)
+        let advance = Double.atan2(y: bIm * aRe - bRe * aIm, x: bRe * aRe + bIm * aIm)
+        return advance * Double(sampleRate) / (2 * .pi * separation)
     }
 
     /// Where each of four nearly equal parts of `count` sub-blocks ends (larger parts first).
@@ -353,7 +365,24 @@ extension DTMFDetector {
                 lane: lanes.column, count: Self.windowSubBlocks, half: 4, tolerance: tolerance,
                 ambiguous: false)
         else { return nil }
-        let m = measurePair(lanes, sums, count: Self.windowSubBlocks, half: 4, resolveAmbiguity: false)
+        // The change point first: it needs only the two frequencies, which are `fitTone`'s own first step
+        // (tier A does not resolve the ambiguity, so they are final), and it rejects far more cheaply than
+        // the fits. At a key's onset most first tries come when the tone is 164-179 samples old and fail
+        // the length check; with its early exit the change point rejects them after ~70 samples, and the
+        // fits are never made. Every check is a pure function of the same inputs, so the order does not
+        // change which windows pass.
+        // The search also confirms that the pair lasts to the present: a 20 ms tone ends inside the window.
+        let now = sampleCount
+        let count = Self.windowSubBlocks
+        let row = laneValues(lanes.row, count: count), column = laneValues(lanes.column, count: count)
+        let low = Tone(lane: lanes.row, offsetHz: Self.directOffset(row.re, row.im, count: count, half: 4), amplitude: 0)
+        let high = Tone(
+            lane: lanes.column, offsetHz: Self.directOffset(column.re, column.im, count: count, half: 4), amplitude: 0)
+        guard
+            let onset = changePoint(
+                low, high, fitCount: 120, span: 240, now: now, minimumLength: limits.minimumToneSamples)
+        else { return nil }
+        let m = measurePair(lanes, sums, count: count, half: 4, resolveAmbiguity: false)
         guard m.low.tone.amplitude >= limits.minimumAmplitude, m.high.tone.amplitude >= limits.minimumAmplitude,
             m.twistDB >= -c.maximumNormalTwistDB, m.twistDB <= c.maximumReverseTwistDB,
             m.deviation <= min(c.cleanFrequencyTolerance, c.frequencyTolerance), m.marginDB >= c.groupMarginDB,
@@ -361,11 +390,6 @@ extension DTMFDetector {
         else { return nil }
         let white = abs(m.residualCorrelation) <= c.whiteResidualCorrelation && m.twistDB >= -8 && m.twistDB <= 4
         guard m.purity >= (white ? c.whiteNoisePurity : c.purity) else { return nil }
-        let now = sampleCount
-        // The search also confirms that the pair lasts to the present: a 20 ms tone ends inside the window.
-        guard let onset = changePoint(m.low.tone, m.high.tone, fitCount: 120, span: 240, now: now),
-            now - onset >= limits.minimumToneSamples
-        else { return nil }
         let digit = DTMFDigit(row: lanes.row, column: lanes.column - 4)
         return Hit(digit: digit, onset: onset, low: m.low.tone, high: m.high.tone)
     }
@@ -422,8 +446,10 @@ extension DTMFDetector {
         {
             return nil
         }
-        guard let onset = changePoint(m.low.tone, m.high.tone, fitCount: fit, span: 400, now: now),
-            now - onset >= limits.interferedMinimumToneSamples
+        guard
+            let onset = changePoint(
+                m.low.tone, m.high.tone, fitCount: fit, span: 400, now: now,
+                minimumLength: limits.interferedMinimumToneSamples)
         else { return nil }
         return Hit(
             digit: DTMFDigit(row: lanes.row, column: lanes.column - 4), onset: onset, low: m.low.tone,
@@ -489,12 +515,20 @@ extension DTMFDetector {
     /// Finds where the fitted pair starts within the newest `span` samples: the stretch that gains most
     /// from subtracting the model (Kadane's maximum subarray of x² - (x - s)² = 2xs - s²), with the model
     /// fitted on the newest `fitCount` samples. Returns its first sample, or nil when the stretch does
-    /// not reach the present (the pair has already stopped).
-    private mutating func changePoint(_ low: Tone, _ high: Tone, fitCount: Int, span: Int, now: Int64) -> Int64? {
+    /// not reach the present (the pair has already stopped) or is shorter than `minimumLength`.
+    ///
+    /// Early exit: when a run starts afresh at a sample t with now - minimumLength < t < now - 8, the
+    /// answer is already nil. The best stretch either ends by t (before now - 8: it does not reach the
+    /// present) or starts at t or later (too short). A tone younger than `minimumLength` restarts the
+    /// run at its onset, so the scan stops there instead of running to the present.
+    private mutating func changePoint(
+        _ low: Tone, _ high: Tone, fitCount: Int, span: Int, now: Int64, minimumLength: Int64
+    ) -> Int64? {
+        let exitAfter = now - minimumLength, exitBefore = now - 8
         let start = max(now - Int64(span), 0)
         let fitStart = now - Int64(fitCount)
         let mask = Self.historyCapacity - 1
-        let (bestStart, bestEnd) = history.withUnsafeBufferPointer { history -> (Int64, Int64) in
+        let result = history.withUnsafeBufferPointer { history -> (Int64, Int64)? in
             var model = ModelPair(low: low, high: high, history: history, fitStart: fitStart, count: fitCount)
             model.seek(to: start, reference: fitStart)
             var best = -Double.infinity, current = 0.0
@@ -506,6 +540,7 @@ extension DTMFDetector {
                 let s = model.next()
                 let gain = 2 * x * s - s * s
                 if current <= 0 {
+                    if sample > exitAfter && sample < exitBefore { return nil }
                     current = gain
                     currentStart = sample
                 } else {
@@ -519,7 +554,9 @@ extension DTMFDetector {
             }
             return (bestStart, bestEnd)
         }
-        guard bestEnd >= now - 8 else { return nil }
+        guard let (bestStart, bestEnd) = result, bestEnd >= now - 8, now - bestStart >= minimumLength else {
+            return nil
+        }
         return bestStart
     }
 
