@@ -203,11 +203,22 @@ extension DTMFDetector {
     /// Measures one lane over the newest `count` sub-blocks: the frequency offset from the phase advance
     /// between the first and last `half` sub-blocks; with `resolveAmbiguity`, the offset ± one
     /// ambiguity step whose de-rotated sum is largest; then amplitude, halves and quarters.
-    private mutating func fitTone(lane: Int, count: Int, half: Int, resolveAmbiguity: Bool) -> ToneFit {
+    ///
+    /// `values`, when given, are the lane's `laneValues` and their `directOffset`, already computed by
+    /// the caller (tier A); they are not read again.
+    private mutating func fitTone(
+        lane: Int, count: Int, half: Int, resolveAmbiguity: Bool,
+        values given: (re: SIMD16<Double>, im: SIMD16<Double>, direct: Double)? = nil
+    ) -> ToneFit {
         let l = Double(Self.subBlockLength)
         let rate = Double(Self.sampleRate)
-        let (yRe, yIm) = laneValues(lane, count: count)
-        let direct = Self.directOffset(yRe, yIm, count: count, half: half)
+        let yRe: SIMD16<Double>, yIm: SIMD16<Double>, direct: Double
+        if let given {
+            (yRe, yIm, direct) = given
+        } else {
+            (yRe, yIm) = laneValues(lane, count: count)
+            direct = Self.directOffset(yRe, yIm, count: count, half: half)
+        }
         let ambiguity = rate / (Double(count - half) * l)
 
         /// The sub-blocks de-rotated by `offsetHz` (zero past `count`).
@@ -269,10 +280,13 @@ extension DTMFDetector {
     /// The lane's values over the newest `count` sub-blocks, oldest first, read once from the ring.
     private mutating func laneValues(_ lane: Int, count: Int) -> (re: SIMD16<Double>, im: SIMD16<Double>) {
         var yRe = SIMD16<Double>(), yIm = SIMD16<Double>()
-        for index in 0..<count {
-            let b = self.lane(lane, back: count - 1 - index)
-            yRe[index] = Double(b.re)
-            yIm[index] = Double(b.im)
+        let oldest = Int(subBlockCount - Int64(count))
+        ring.withUnsafeBufferPointer { ring in
+            for index in 0..<count {
+                let slot = (oldest + index) & (Self.ringCapacity - 1)
+                yRe[index] = Double(ring[slot].re[lane])
+                yIm[index] = Double(ring[slot].im[lane])
+            }
         }
         return (yRe, yIm)
     }
@@ -326,10 +340,16 @@ extension DTMFDetector {
 
     private mutating func measurePair(
         _ lanes: (row: Int, column: Int), _ sums: (power: SIMD8<Float>, energy: Double, lag: Double), count: Int,
-        half: Int, resolveAmbiguity: Bool
+        half: Int, resolveAmbiguity: Bool,
+        values: (
+            row: (re: SIMD16<Double>, im: SIMD16<Double>, direct: Double),
+            column: (re: SIMD16<Double>, im: SIMD16<Double>, direct: Double)
+        )? = nil
     ) -> PairMeasurement {
-        let low = fitTone(lane: lanes.row, count: count, half: half, resolveAmbiguity: resolveAmbiguity)
-        let high = fitTone(lane: lanes.column, count: count, half: half, resolveAmbiguity: resolveAmbiguity)
+        let low = fitTone(
+            lane: lanes.row, count: count, half: half, resolveAmbiguity: resolveAmbiguity, values: values?.row)
+        let high = fitTone(
+            lane: lanes.column, count: count, half: half, resolveAmbiguity: resolveAmbiguity, values: values?.column)
         let n = Double(count * Self.subBlockLength)
         let lowEnergy = low.tone.amplitude * low.tone.amplitude / 2 * n
         let highEnergy = high.tone.amplitude * high.tone.amplitude / 2 * n
@@ -375,14 +395,17 @@ extension DTMFDetector {
         let now = sampleCount
         let count = Self.windowSubBlocks
         let row = laneValues(lanes.row, count: count), column = laneValues(lanes.column, count: count)
-        let low = Tone(lane: lanes.row, offsetHz: Self.directOffset(row.re, row.im, count: count, half: 4), amplitude: 0)
-        let high = Tone(
-            lane: lanes.column, offsetHz: Self.directOffset(column.re, column.im, count: count, half: 4), amplitude: 0)
+        let rowDirect = Self.directOffset(row.re, row.im, count: count, half: 4)
+        let columnDirect = Self.directOffset(column.re, column.im, count: count, half: 4)
+        let low = Tone(lane: lanes.row, offsetHz: rowDirect, amplitude: 0)
+        let high = Tone(lane: lanes.column, offsetHz: columnDirect, amplitude: 0)
         guard
             let onset = changePoint(
                 low, high, fitCount: 120, span: 240, now: now, minimumLength: limits.minimumToneSamples)
         else { return nil }
-        let m = measurePair(lanes, sums, count: count, half: 4, resolveAmbiguity: false)
+        let m = measurePair(
+            lanes, sums, count: count, half: 4, resolveAmbiguity: false,
+            values: ((row.re, row.im, rowDirect), (column.re, column.im, columnDirect)))
         guard m.low.tone.amplitude >= limits.minimumAmplitude, m.high.tone.amplitude >= limits.minimumAmplitude,
             m.twistDB >= -c.maximumNormalTwistDB, m.twistDB <= c.maximumReverseTwistDB,
             m.deviation <= min(c.cleanFrequencyTolerance, c.frequencyTolerance), m.marginDB >= c.groupMarginDB,
