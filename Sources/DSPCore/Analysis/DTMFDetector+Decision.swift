@@ -203,25 +203,23 @@ extension DTMFDetector {
     /// Measures one lane over the newest `count` sub-blocks: the frequency offset from the phase advance
     /// between the first and last `half` sub-blocks; with `resolveAmbiguity`, the offset ± one
     /// ambiguity step whose de-rotated sum is largest; then amplitude, halves and quarters.
-    private mutating func fitTone(lane: Int, count: Int, half: Int, resolveAmbiguity: Bool) -> ToneFit {
+    ///
+    /// `values`, when given, are the lane's `laneValues` and their `directOffset`, already computed by
+    /// the caller (tier A); they are not read again.
+    private mutating func fitTone(
+        lane: Int, count: Int, half: Int, resolveAmbiguity: Bool,
+        values given: (re: SIMD16<Double>, im: SIMD16<Double>, direct: Double)? = nil
+    ) -> ToneFit {
         let l = Double(Self.subBlockLength)
         let rate = Double(Self.sampleRate)
-        // The lane's values, oldest first, read once from the ring.
-        var yRe = SIMD16<Double>(), yIm = SIMD16<Double>()
-        for index in 0..<count {
-            let b = self.lane(lane, back: count - 1 - index)
-            yRe[index] = Double(b.re)
-            yIm[index] = Double(b.im)
+        let yRe: SIMD16<Double>, yIm: SIMD16<Double>, direct: Double
+        if let given {
+            (yRe, yIm, direct) = given
+        } else {
+            (yRe, yIm) = laneValues(lane, count: count)
+            direct = Self.directOffset(yRe, yIm, count: count, half: half)
         }
-        var aRe = 0.0, aIm = 0.0, bRe = 0.0, bIm = 0.0
-        for index in 0..<half {
-            aRe += yRe[index]; aIm += yIm[index]
-            bRe += yRe[count - half + index]; bIm += yIm[count - half + index]
-        }
-        let separation = Double(count - half) * l
-        let advance = Double.atan2(y: bIm * aRe - bRe * aIm, x: bRe * aRe + bIm * aIm)
-        let direct = advance * rate / (2 * .pi * separation)
-        let ambiguity = rate / separation
+        let ambiguity = rate / (Double(count - half) * l)
 
         /// The sub-blocks de-rotated by `offsetHz` (zero past `count`).
         func derotated(_ offsetHz: Double) -> (re: SIMD16<Double>, im: SIMD16<Double>) {
@@ -279,6 +277,34 @@ extension DTMFDetector {
             quartersDB: quartersDB)
     }
 
+    /// The lane's values over the newest `count` sub-blocks, oldest first, read once from the ring.
+    private mutating func laneValues(_ lane: Int, count: Int) -> (re: SIMD16<Double>, im: SIMD16<Double>) {
+        var yRe = SIMD16<Double>(), yIm = SIMD16<Double>()
+        let oldest = Int(subBlockCount - Int64(count))
+        ring.withUnsafeBufferPointer { ring in
+            for index in 0..<count {
+                let slot = (oldest + index) & (Self.ringCapacity - 1)
+                yRe[index] = Double(ring[slot].re[lane])
+                yIm[index] = Double(ring[slot].im[lane])
+            }
+        }
+        return (yRe, yIm)
+    }
+
+    /// The frequency offset, Hz, from the phase advance between the first and last `half` of `count`
+    /// sub-block values (oldest first). `fitTone` starts from it; tier A also uses it alone, before
+    /// `fitTone`, to place the change-point model: both get the same bits.
+    static func directOffset(_ yRe: SIMD16<Double>, _ yIm: SIMD16<Double>, count: Int, half: Int) -> Double {
+        var aRe = 0.0, aIm = 0.0, bRe = 0.0, bIm = 0.0
+        for index in 0..<half {
+            aRe += yRe[index]; aIm += yIm[index]
+            bRe += yRe[count - half + index]; bIm += yIm[count - half + index]
+        }
+        let separation = Double(count - half) * Double(subBlockLength)
+        let advance = Double.atan2(y: bIm * aRe - bRe * aIm, x: bRe * aRe + bIm * aIm)
+        return advance * Double(sampleRate) / (2 * .pi * separation)
+    }
+
     /// Where each of four nearly equal parts of `count` sub-blocks ends (larger parts first).
     static func quarterBoundaries(_ count: Int) -> SIMD4<Int> {
         let base = count / 4, extra = count % 4
@@ -314,10 +340,16 @@ extension DTMFDetector {
 
     private mutating func measurePair(
         _ lanes: (row: Int, column: Int), _ sums: (power: SIMD8<Float>, energy: Double, lag: Double), count: Int,
-        half: Int, resolveAmbiguity: Bool
+        half: Int, resolveAmbiguity: Bool,
+        values: (
+            row: (re: SIMD16<Double>, im: SIMD16<Double>, direct: Double),
+            column: (re: SIMD16<Double>, im: SIMD16<Double>, direct: Double)
+        )? = nil
     ) -> PairMeasurement {
-        let low = fitTone(lane: lanes.row, count: count, half: half, resolveAmbiguity: resolveAmbiguity)
-        let high = fitTone(lane: lanes.column, count: count, half: half, resolveAmbiguity: resolveAmbiguity)
+        let low = fitTone(
+            lane: lanes.row, count: count, half: half, resolveAmbiguity: resolveAmbiguity, values: values?.row)
+        let high = fitTone(
+            lane: lanes.column, count: count, half: half, resolveAmbiguity: resolveAmbiguity, values: values?.column)
         let n = Double(count * Self.subBlockLength)
         let lowEnergy = low.tone.amplitude * low.tone.amplitude / 2 * n
         let highEnergy = high.tone.amplitude * high.tone.amplitude / 2 * n
@@ -353,7 +385,27 @@ extension DTMFDetector {
                 lane: lanes.column, count: Self.windowSubBlocks, half: 4, tolerance: tolerance,
                 ambiguous: false)
         else { return nil }
-        let m = measurePair(lanes, sums, count: Self.windowSubBlocks, half: 4, resolveAmbiguity: false)
+        // The change point first: it needs only the two frequencies, which are `fitTone`'s own first step
+        // (tier A does not resolve the ambiguity, so they are final), and it rejects far more cheaply than
+        // the fits. At a key's onset most first tries come when the tone is 164-179 samples old and fail
+        // the length check; with its early exit the change point rejects them after ~70 samples, and the
+        // fits are never made. Every check is a pure function of the same inputs, so the order does not
+        // change which windows pass.
+        // The search also confirms that the pair lasts to the present: a 20 ms tone ends inside the window.
+        let now = sampleCount
+        let count = Self.windowSubBlocks
+        let row = laneValues(lanes.row, count: count), column = laneValues(lanes.column, count: count)
+        let rowDirect = Self.directOffset(row.re, row.im, count: count, half: 4)
+        let columnDirect = Self.directOffset(column.re, column.im, count: count, half: 4)
+        let low = Tone(lane: lanes.row, offsetHz: rowDirect, amplitude: 0)
+        let high = Tone(lane: lanes.column, offsetHz: columnDirect, amplitude: 0)
+        guard
+            let onset = changePoint(
+                low, high, fitCount: 120, span: 240, now: now, minimumLength: limits.minimumToneSamples)
+        else { return nil }
+        let m = measurePair(
+            lanes, sums, count: count, half: 4, resolveAmbiguity: false,
+            values: ((row.re, row.im, rowDirect), (column.re, column.im, columnDirect)))
         guard m.low.tone.amplitude >= limits.minimumAmplitude, m.high.tone.amplitude >= limits.minimumAmplitude,
             m.twistDB >= -c.maximumNormalTwistDB, m.twistDB <= c.maximumReverseTwistDB,
             m.deviation <= min(c.cleanFrequencyTolerance, c.frequencyTolerance), m.marginDB >= c.groupMarginDB,
@@ -361,11 +413,6 @@ extension DTMFDetector {
         else { return nil }
         let white = abs(m.residualCorrelation) <= c.whiteResidualCorrelation && m.twistDB >= -8 && m.twistDB <= 4
         guard m.purity >= (white ? c.whiteNoisePurity : c.purity) else { return nil }
-        let now = sampleCount
-        // The search also confirms that the pair lasts to the present: a 20 ms tone ends inside the window.
-        guard let onset = changePoint(m.low.tone, m.high.tone, fitCount: 120, span: 240, now: now),
-            now - onset >= limits.minimumToneSamples
-        else { return nil }
         let digit = DTMFDigit(row: lanes.row, column: lanes.column - 4)
         return Hit(digit: digit, onset: onset, low: m.low.tone, high: m.high.tone)
     }
@@ -422,8 +469,10 @@ extension DTMFDetector {
         {
             return nil
         }
-        guard let onset = changePoint(m.low.tone, m.high.tone, fitCount: fit, span: 400, now: now),
-            now - onset >= limits.interferedMinimumToneSamples
+        guard
+            let onset = changePoint(
+                m.low.tone, m.high.tone, fitCount: fit, span: 400, now: now,
+                minimumLength: limits.interferedMinimumToneSamples)
         else { return nil }
         return Hit(
             digit: DTMFDigit(row: lanes.row, column: lanes.column - 4), onset: onset, low: m.low.tone,
@@ -489,12 +538,20 @@ extension DTMFDetector {
     /// Finds where the fitted pair starts within the newest `span` samples: the stretch that gains most
     /// from subtracting the model (Kadane's maximum subarray of x² - (x - s)² = 2xs - s²), with the model
     /// fitted on the newest `fitCount` samples. Returns its first sample, or nil when the stretch does
-    /// not reach the present (the pair has already stopped).
-    private mutating func changePoint(_ low: Tone, _ high: Tone, fitCount: Int, span: Int, now: Int64) -> Int64? {
+    /// not reach the present (the pair has already stopped) or is shorter than `minimumLength`.
+    ///
+    /// Early exit: when a run starts afresh at a sample t with now - minimumLength < t < now - 8, the
+    /// answer is already nil. The best stretch either ends by t (before now - 8: it does not reach the
+    /// present) or starts at t or later (too short). A tone younger than `minimumLength` restarts the
+    /// run at its onset, so the scan stops there instead of running to the present.
+    private mutating func changePoint(
+        _ low: Tone, _ high: Tone, fitCount: Int, span: Int, now: Int64, minimumLength: Int64
+    ) -> Int64? {
+        let exitAfter = now - minimumLength, exitBefore = now - 8
         let start = max(now - Int64(span), 0)
         let fitStart = now - Int64(fitCount)
         let mask = Self.historyCapacity - 1
-        let (bestStart, bestEnd) = history.withUnsafeBufferPointer { history -> (Int64, Int64) in
+        let result = history.withUnsafeBufferPointer { history -> (Int64, Int64)? in
             var model = ModelPair(low: low, high: high, history: history, fitStart: fitStart, count: fitCount)
             model.seek(to: start, reference: fitStart)
             var best = -Double.infinity, current = 0.0
@@ -506,6 +563,7 @@ extension DTMFDetector {
                 let s = model.next()
                 let gain = 2 * x * s - s * s
                 if current <= 0 {
+                    if sample > exitAfter && sample < exitBefore { return nil }
                     current = gain
                     currentStart = sample
                 } else {
@@ -519,7 +577,9 @@ extension DTMFDetector {
             }
             return (bestStart, bestEnd)
         }
-        guard bestEnd >= now - 8 else { return nil }
+        guard let (bestStart, bestEnd) = result, bestEnd >= now - 8, now - bestStart >= minimumLength else {
+            return nil
+        }
         return bestStart
     }
 
