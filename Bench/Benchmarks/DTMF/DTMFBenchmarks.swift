@@ -39,15 +39,7 @@ final class Channel: @unchecked Sendable {
 /// The receiver is built before measuring (its buffers are allocated in `init`); after that the
 /// malloc count must be 0 (see Thresholds/ and README.md).
 let benchmarks: @Sendable () -> Void = {
-    Benchmark.defaultConfiguration = .init(
-        metrics: [.wallClock, .throughput, .mallocCountTotal],
-        timeUnits: .nanoseconds,
-        warmupIterations: 3,
-        scalingFactor: .kilo,
-        maxDuration: .seconds(2),
-        maxIterations: 1_000,
-        thresholds: [.mallocCountTotal: .init(absolute: [.p90: 0, .p100: 0])]
-    )
+    Benchmark.defaultConfiguration = .perFrame
 
     var streams: [(String, [Int16])] = [
         // 16 digits x 10 at -10 dBm0, 50/50 ms: the receiver validates, reports and tracks keys.

@@ -9,15 +9,7 @@ import DSPCore
 /// the figures shown are per frame. The buffers are allocated once, before measuring, so the malloc
 /// count measures the codec alone and must be 0 (see Thresholds/ and README.md).
 let benchmarks: @Sendable () -> Void = {
-    Benchmark.defaultConfiguration = .init(
-        metrics: [.wallClock, .throughput, .mallocCountTotal],
-        timeUnits: .nanoseconds,
-        warmupIterations: 3,
-        scalingFactor: .kilo,
-        maxDuration: .seconds(2),
-        maxIterations: 1_000,
-        thresholds: [.mallocCountTotal: .init(absolute: [.p90: 0, .p100: 0])]
-    )
+    Benchmark.defaultConfiguration = .perFrame
 
     let frame = BenchAudio.frameLength
     // 10 s of the basic battery sequence and 10 s of speech: companding cost does not depend on the

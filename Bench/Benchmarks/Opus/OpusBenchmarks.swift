@@ -10,15 +10,7 @@ import MediaCodecs
 /// Each iteration handles 1,000 consecutive packets (`scalingFactor: .kilo`); the figures are per
 /// packet. The decoder's buffers are allocated at its init, so the malloc count must be 0.
 let benchmarks: @Sendable () -> Void = {
-    Benchmark.defaultConfiguration = .init(
-        metrics: [.wallClock, .throughput, .mallocCountTotal],
-        timeUnits: .nanoseconds,
-        warmupIterations: 3,
-        scalingFactor: .kilo,
-        maxDuration: .seconds(2),
-        maxIterations: 1_000,
-        thresholds: [.mallocCountTotal: .init(absolute: [.p90: 0, .p100: 0])]
-    )
+    Benchmark.defaultConfiguration = .perFrame
 
     let linear = BenchAudio.loop(BenchAudio.basicSequence(), seconds: 10) + (BenchAudio.speech(seconds: 10) ?? [])
     let packets: [[UInt8]]

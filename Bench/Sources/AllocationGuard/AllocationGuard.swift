@@ -27,3 +27,19 @@ extension Benchmark {
         }
     }
 }
+
+extension Benchmark.Configuration {
+    /// The configuration of every per-frame benchmark: 1,000 frames per iteration (figures shown per
+    /// frame), wall clock, throughput and the malloc count, whose threshold is 0.
+    public static var perFrame: Benchmark.Configuration {
+        .init(
+            metrics: [.wallClock, .throughput, .mallocCountTotal],
+            timeUnits: .nanoseconds,
+            warmupIterations: 3,
+            scalingFactor: .kilo,
+            maxDuration: .seconds(2),
+            maxIterations: 1_000,
+            thresholds: [.mallocCountTotal: .init(absolute: [.p90: 0, .p100: 0])]
+        )
+    }
+}
