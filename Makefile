@@ -55,7 +55,7 @@ demo: build
 
 test: deps-test
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) test --skip-build --disable-xctest
 
 bench: deps-bench
 	cd Bench && $(SWIFT) package benchmark
