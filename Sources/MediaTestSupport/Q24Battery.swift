@@ -144,28 +144,20 @@ public enum Q24Battery {
         case .pause40:
             for (index, digit) in digits.enumerated() {
                 let second = index % 2 == 0 ? digit : digits[(index + 5) % 16]
-                var signal = TestSignal(silenceSamples: Int(random.next() % 160))
                 let generator = DTMFGenerator(onMilliseconds: 40, offMilliseconds: 40)
-                signal.appendKey(digit, generator: generator, random: &random)
-                signal.appendSilence(milliseconds: 40)
-                signal.appendKey(second, generator: generator, random: &random)
-                signal.appendSilence(milliseconds: 100)
-                result.append(
-                    BatteryCase(
-                        label: "\(digit) 40 ms pause \(second)",
-                        samples: signal.received(through: law), keys: signal.keys,
-                        expected: [digit, second]))
-                // And the same with 40 ms tones and a 45 ms pause, the other way round.
-                var other = TestSignal(silenceSamples: Int(random.next() % 160))
-                other.appendKey(second, generator: generator, random: &random)
-                other.appendSilence(milliseconds: 45)
-                other.appendKey(digit, generator: generator, random: &random)
-                other.appendSilence(milliseconds: 100)
-                result.append(
-                    BatteryCase(
-                        label: "\(second) 45 ms pause \(digit)",
-                        samples: other.received(through: law), keys: other.keys,
-                        expected: [second, digit]))
+                // 40 ms tones with a 40 ms pause, then the other way round with a 45 ms pause.
+                for (first, then, pauseMilliseconds) in [(digit, second, 40.0), (second, digit, 45.0)] {
+                    var signal = TestSignal(silenceSamples: Int(random.next() % 160))
+                    signal.appendKey(first, generator: generator, random: &random)
+                    signal.appendSilence(milliseconds: pauseMilliseconds)
+                    signal.appendKey(then, generator: generator, random: &random)
+                    signal.appendSilence(milliseconds: 100)
+                    result.append(
+                        BatteryCase(
+                            label: "\(first) \(Int(pauseMilliseconds)) ms pause \(then)",
+                            samples: signal.received(through: law), keys: signal.keys,
+                            expected: [first, then]))
+                }
             }
         case .dropout:
             for digit in digits {
