@@ -8,17 +8,24 @@ let package = Package(
         .executable(name: "ivrmedia", targets: ["IVRMediaCLI"]),
         .library(name: "DSPCore", targets: ["DSPCore"]),
         .library(name: "MediaCodecs", targets: ["MediaCodecs"]),
+        .library(name: "IVRRouting", targets: ["IVRRouting"]),
+        .library(name: "PromptMixer", targets: ["PromptMixer"]),
+        .library(name: "MediaPipeline", targets: ["MediaPipeline"]),
         // For the nested Bench package (benchmarks and the SpanDSP comparison use the synthesised battery).
         .library(name: "MediaTestSupport", targets: ["MediaTestSupport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         // MARK: - Libraries
         .target(name: "DSPCore", dependencies: [.product(name: "RealModule", package: "swift-numerics")]),
         .target(name: "MediaCodecs", dependencies: ["DSPCore", "CSndfile", "COpus"]),
+        .target(name: "IVRRouting", dependencies: ["DSPCore", .product(name: "Yams", package: "Yams")]),
+        .target(name: "PromptMixer", dependencies: ["DSPCore", "MediaCodecs"]),
+        .target(name: "MediaPipeline", dependencies: ["DSPCore", "MediaCodecs", "IVRRouting", "PromptMixer"]),
         .target(
             name: "MediaTestSupport",
             dependencies: ["DSPCore", "MediaCodecs", .product(name: "RealModule", package: "swift-numerics")]
@@ -33,7 +40,7 @@ let package = Package(
         .executableTarget(
             name: "IVRMediaCLI",
             dependencies: [
-                "DSPCore", "MediaCodecs",
+                "DSPCore", "MediaCodecs", "IVRRouting", "PromptMixer", "MediaPipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -47,6 +54,12 @@ let package = Package(
         .testTarget(
             name: "MediaTestSupportTests",
             dependencies: ["MediaTestSupport", "DSPCore", .product(name: "RealModule", package: "swift-numerics")]
+        ),
+        .testTarget(name: "IVRRoutingTests", dependencies: ["IVRRouting", "DSPCore"]),
+        .testTarget(name: "PromptMixerTests", dependencies: ["PromptMixer", "MediaCodecs", "MediaTestSupport", "DSPCore"]),
+        .testTarget(
+            name: "MediaPipelineTests",
+            dependencies: ["MediaPipeline", "IVRRouting", "PromptMixer", "MediaCodecs", "MediaTestSupport", "DSPCore"]
         ),
         .testTarget(
             name: "IVRMediaCLITests",

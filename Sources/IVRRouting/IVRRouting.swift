@@ -1,0 +1,1 @@
+// IVRRouting: the menu configuration model (YAML) and the routing state machine. No clock, no I/O.
