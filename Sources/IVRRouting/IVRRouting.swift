@@ -1,1 +1,0 @@
-// IVRRouting: the menu configuration model (YAML) and the routing state machine. No clock, no I/O.

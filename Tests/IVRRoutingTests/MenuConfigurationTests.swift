@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+
+@testable import IVRRouting
+
+/// Validation (ivr-config.md §3.8): every problem is reported with its place, all in one pass.
+@Suite struct MenuConfigurationTests {
+    @Test(arguments: [
+        // (menu body, expected words in the message, expected line of the problem)
+        ("routes: [ { digits: \"1\", do: { goto: nowhere } } ]", "no node named `nowhere`", 10),
+        ("routes: [ { digits: \"1\", do: { goto: mian } } ]", "did you mean `main`", 10),
+        ("routes: [ { digits: \"1#\", do: { hangup: {} } } ]", "contains the terminator", 10),
+        ("routes: [ { pattern: \"1.\", do: { hangup: {} } } ]\nterminator: \"\"", "neither max_digits nor a terminator", 10),
+        ("routes: [ { digits: \"1\", do: { hangup: {} } }, { digits: \"1\", do: { hangup: {} } } ]", "unreachable", 10),
+        ("routes: [ { digits: \"12\", do: { hangup: {} } } ]\nmax_digits: 1", "longer than max_digits", 10),
+        ("routes: [ { digits: \"1\", do: [ { goto: main }, { hangup: {} } ] } ]", "never runs", 10),
+        ("routes: [ { digits: \"1\", dо: { hangup: {} } } ]", "unknown key", 10),
+        ("routse: []", "did you mean `routes`", 10),
+        ("timers: { first_digit_ms: soon }", "whole number", 10),
+        ("match: greedy", "eager, shortest, strict", 10),
+        ("routes: [ { regex: \"^(1\", do: { hangup: {} } } ]\nmax_digits: 3", "does not compile", 10),
+        ("routes: [ { pattern: \"1Q\", do: { hangup: {} } } ]", "neither a key", 10),
+        ("routes: [ { digits: \"1\", do: { set: { language: fr } } } ]", "not in languages.supported", 10),
+        (
+            "routes: [ { digits: \"1\", do: { transfer: { to: \"tel:1\", on_fail: { hangup: {} } } } } ]",
+            "only to `mode: bridge`", 10
+        ),
+        ("routes: [ { digits: \"1\", do: { transfer: { to: \"1234\" } } } ]", "must start with tel:", 10),
+        ("on_max_noinput: { play: [x] }", "must end with", 10),
+        ("routes: [ { digits: \"1\", do: { goto: main, hangup: {} } } ]", "one verb", 10),
+    ])
+    func problemsAreReportedWithTheirPlace(body: String, words: String, line: Int) throws {
+        let errors = problems(oneMenu(body)).filter { $0.severity == .error }
+        let error = try #require(errors.first { $0.message.contains(words) }, "no such error: \(errors)")
+        #expect(error.line == line, "\(error)")
+        #expect(error.column > 0)
+        #expect(error.description.hasPrefix("test.yaml:\(line):\(error.column): error: "))
+    }
+
+    @Test func everyProblemIsReportedInOnePass() {
+        let yaml = oneMenu(
+            """
+            match: greedy
+            timers: { first_digit_ms: -5 }
+            routes: [ { digits: "1", do: { goto: nowhere } } ]
+            """)
+        let errors = problems(yaml).filter { $0.severity == .error }
+        #expect(errors.count == 3, "\(errors)")
+        #expect(errors.allSatisfy { $0.description.hasPrefix("test.yaml:") })
+        #expect(errors.map(\.line) == errors.map(\.line).sorted())
+    }
+
+    @Test func yamlSyntaxErrorsHaveAPlace() {
+        let found = problems("version: 1\nnodes:\n  main: [unclosed\n")
+        #expect(found.count == 1)
+        #expect(found.first?.line ?? 0 > 0)
+        #expect(found.first?.message.contains("YAML") == true)
+    }
+
+    @Test func branchOnlyCyclesAreErrors() {
+        let yaml = """
+            version: 1
+            prompts: { root: /nonexistent }
+            lines: [ { match: { any: true }, entry: a } ]
+            nodes:
+              a: { type: branch, cases: [ { if: { language: ru }, do: { goto: b } } ], else: { hangup: {} } }
+              b: { type: branch, cases: [], else: { goto: a } }
+            """
+        let errors = problems(yaml).filter { $0.severity == .error }
+        #expect(errors.contains { $0.message.contains("branch-only cycle: a -> b -> a") }, "\(errors)")
+    }
+
+    @Test func missingRequiredPartsAreNamed() {
+        let errors = problems("version: 1\n").filter { $0.severity == .error }.map(\.message)
+        #expect(errors.contains { $0.contains("prompts") })
+        #expect(errors.contains { $0.contains("lines") })
+        #expect(errors.contains { $0.contains("nodes") })
+    }
+
+    @Test func warningsDoNotStopLoading() throws {
+        let yaml = oneMenu(
+            "routes: [ { digits: \"1\", do: { transfer: { to: \"queue:${vars.nothing}\" } } } ]",
+            extra: "  orphan: { type: play, prompts: [x], then: { hangup: {} } }")
+        let (_, warnings) = try MenuConfiguration.parse(yaml, path: "test.yaml")
+        #expect(warnings.contains { $0.message.contains("vars.nothing") })
+        #expect(warnings.contains { $0.message.contains("never entered") })
+    }
+
+    @Test func defaultsAreInheritedAndOverridden() throws {
+        let yaml = oneMenu(
+            "routes: [ { digits: \"1\", do: { hangup: {} } } ]\ntimers: { first_digit_ms: 1234 }",
+            defaults: "defaults: { timers: { first_digit_ms: 9, inter_digit_ms: 777 }, terminator: \"*\" }")
+        let c = try menu(yaml)
+        guard case .menu(let m) = c.nodes["main"]?.kind else {
+            Issue.record("main is not a menu")
+            return
+        }
+        #expect(m.timers.firstDigitMilliseconds == 1234)
+        #expect(m.timers.interDigitMilliseconds == 777)
+        #expect(m.terminator?.character == "*")
+        #expect(m.maxDigits == 1)
+        #expect(m.retries.maxNoinput == 3)
+    }
+
+    @Test(arguments: [
+        ("1XX", "100", true), ("1XX", "10", false), ("1XX", "1000", false), ("N.", "2", false), ("N.", "23", true),
+        ("N.", "1", false), ("1!", "1", true), ("1!", "1999", true), ("[1-3]Z", "30", false), ("[1-3]Z", "31", true),
+        ("_X", "7", true), ("[135]", "3", true), ("[135]", "2", false),
+    ])
+    func digitPatternsMatchLikeAsterisk(pattern: String, input: String, matches: Bool) throws {
+        let p = try DigitPattern(parsing: pattern)
+        #expect(p.matches(Array(input)) == matches)
+    }
+
+    @Test func digitPatternPrefixesAndExtensions() throws {
+        let p = try DigitPattern(parsing: "1X.")
+        #expect(p.canStart(Array("1")))
+        #expect(p.canStart(Array("12")))
+        #expect(!p.canStart(Array("2")))
+        #expect(!p.matches(Array("12")))
+        #expect(p.canExtend(Array("123")))
+        let fixed = try DigitPattern(parsing: "XX")
+        #expect(fixed.fixedLength == 2)
+        #expect(!fixed.canExtend(Array("12")))
+        #expect(fixed.canExtend(Array("1")))
+    }
+}
