@@ -29,7 +29,9 @@ final class ConfigurationReader {
 
     /// The entries of a mapping, in file order; reports a node that is not a mapping and every key not in
     /// `allowed` (nil: any key).
-    func mapping(_ node: Yams.Node?, _ what: String, allowed: [String]? = nil) -> [(key: String, keyNode: Yams.Node, value: Yams.Node)]? {
+    func mapping(_ node: Yams.Node?, _ what: String, allowed: [String]? = nil) -> [(
+        key: String, keyNode: Yams.Node, value: Yams.Node
+    )]? {
         guard let node else { return nil }
         guard case .mapping(let mapping) = node else {
             error(node, "\(what) must be a mapping (`key: value` lines)")

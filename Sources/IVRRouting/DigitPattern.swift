@@ -67,7 +67,8 @@ public struct DigitPattern: Sendable, Hashable, CustomStringConvertible {
             default:
                 guard Self.keys.contains(c) else {
                     throw TemplateError(
-                        message: "pattern \"\(text)\": `\(characters[index])` is neither a key nor X, Z, N, [..], . or !")
+                        message:
+                            "pattern \"\(text)\": `\(characters[index])` is neither a key nor X, Z, N, [..], . or !")
                 }
                 elements.append(.one([c]))
             }

@@ -52,7 +52,8 @@ extension Loader {
         }
         switch type {
         case "menu":
-            let fields = menuFields(node, "menu `\(name)`", allowed: MenuFields.keys + ["type", "on_enter"], menu: name)
+            let fields = menuFields(
+                node, "menu `\(name)`", allowed: MenuFields.keys + ["type", "on_enter"], menu: name)
             return Node(name: name, kind: .menu(resolve(fields, name: name, node: node)), onEnter: onEnter)
         case "branch":
             let allowed = ["type", "on_enter", "cases", "else"]
@@ -82,7 +83,9 @@ extension Loader {
                 default: break
                 }
             }
-            if node["else"] == nil { reader.error(node, "branch `\(name)` needs `else:` (what happens when no case holds)") }
+            if node["else"] == nil {
+                reader.error(node, "branch `\(name)` needs `else:` (what happens when no case holds)")
+            }
             branchTargets[name] = targets
             return Node(name: name, kind: .branch(branch), onEnter: onEnter)
         case "play":
@@ -99,7 +102,9 @@ extension Loader {
                 default: break
                 }
             }
-            if node["then"] == nil { reader.error(node, "play node `\(name)` needs `then:` (what follows the announcement)") }
+            if node["then"] == nil {
+                reader.error(node, "play node `\(name)` needs `then:` (what follows the announcement)")
+            }
             return Node(name: name, kind: .play(play), onEnter: onEnter)
         default:
             reader.error(typeNode, "node `\(name)`: type must be menu, branch or play, not \"\(type)\"")
@@ -152,7 +157,8 @@ extension Loader {
                     } else if text.count == 1, let digit = DTMFDigit(text.first!) {
                         fields.terminator = .some(digit)
                     } else {
-                        reader.error(value, "terminator must be one key (\"#\", \"*\") or \"\" for none, not \"\(text)\"")
+                        reader.error(
+                            value, "terminator must be one key (\"#\", \"*\") or \"\" for none, not \"\(text)\"")
                     }
                 }
             case "match": fields.match = reader.oneOf(value, "match", MatchMode.self)
@@ -173,7 +179,8 @@ extension Loader {
             case "retries":
                 let names = ["max_noinput", "max_invalid", "max_attempts"]
                 for (retry, _, retryNode) in reader.mapping(value, "retries", allowed: names) ?? [] {
-                    let count = reader.int(retryNode, "retries.\(retry)", in: retry == "max_attempts" ? 0...100 : 1...100)
+                    let count = reader.int(
+                        retryNode, "retries.\(retry)", in: retry == "max_attempts" ? 0...100 : 1...100)
                     switch retry {
                     case "max_noinput": fields.maxNoinput = count
                     case "max_invalid": fields.maxInvalid = count
@@ -267,7 +274,9 @@ extension Loader {
             case "pattern":
                 count += 1
                 if let text = reader.string(value, "pattern") {
-                    do { matcher = .pattern(try DigitPattern(parsing: text)) } catch { reader.error(value, error.message) }
+                    do { matcher = .pattern(try DigitPattern(parsing: text)) } catch {
+                        reader.error(value, error.message)
+                    }
                 }
             case "regex":
                 count += 1
@@ -366,7 +375,9 @@ extension Loader {
             var hangup = Action.Hangup()
             if case .mapping = value {
                 for (key, _, field) in reader.mapping(value, "hangup", allowed: ["play", "cause"]) ?? [] {
-                    if key == "play" { hangup.play = promptList(field, "hangup.play") } else {
+                    if key == "play" {
+                        hangup.play = promptList(field, "hangup.play")
+                    } else {
                         hangup.cause = reader.string(field, "hangup.cause") ?? "normal"
                     }
                 }
@@ -483,7 +494,8 @@ extension Loader {
 
     func variableUses(_ template: Template, _ node: Yams.Node) {
         for name in template.references where name.hasPrefix("vars.") {
-            references.append(Reference(kind: .variable, template: Template(literal: String(name.dropFirst(5))), node: node))
+            references.append(
+                Reference(kind: .variable, template: Template(literal: String(name.dropFirst(5))), node: node))
         }
     }
 

@@ -29,31 +29,39 @@ extension Loader {
                     }
                     guard
                         let set = parsed(item["days"], { () throws(ScheduleError) in try Weekday.days(parsing: days) }),
-                        let windows = parsed(item["hours"], { () throws(ScheduleError) in try TimeWindow.windows(parsing: hours) })
+                        let windows = parsed(
+                            item["hours"], { () throws(ScheduleError) in try TimeWindow.windows(parsing: hours) })
                     else { continue }
                     schedule.weekly.append(WeeklyRule(days: set, windows: windows))
                 }
             default:
                 let holidays = key == "holidays"
                 for item in reader.sequence(value, key) ?? [] {
-                    guard reader.mapping(item, "a \(holidays ? "holiday" : "special_open day")", allowed: ["dates", "hours", "name"]) != nil
+                    guard
+                        reader.mapping(
+                            item, "a \(holidays ? "holiday" : "special_open day")", allowed: ["dates", "hours", "name"])
+                            != nil
                     else { continue }
                     guard let datesNode = item["dates"], let text = reader.string(datesNode, "dates") else {
                         reader.error(item, "`dates:` is required (\"YYYY-MM-DD\" or \"YYYY-MM-DD..YYYY-MM-DD\")")
                         continue
                     }
-                    guard let range = parsed(datesNode, { () throws(ScheduleError) in try DateRange(parsing: text) }) else { continue }
+                    guard let range = parsed(datesNode, { () throws(ScheduleError) in try DateRange(parsing: text) })
+                    else { continue }
                     var windows: [TimeWindow]?
                     if let hoursNode = item["hours"] {
                         let hours = strings(hoursNode, "hours")
-                        guard let parsedWindows = parsed(hoursNode, { () throws(ScheduleError) in try TimeWindow.windows(parsing: hours) })
+                        guard
+                            let parsedWindows = parsed(
+                                hoursNode, { () throws(ScheduleError) in try TimeWindow.windows(parsing: hours) })
                         else { continue }
                         windows = parsedWindows
                     } else if !holidays {
                         reader.error(item, "a special_open day needs `hours:` (its opening hours)")
                         continue
                     }
-                    let rule = DatedRule(dates: range, windows: windows, name: item["name"].flatMap { reader.string($0, "name") })
+                    let rule = DatedRule(
+                        dates: range, windows: windows, name: item["name"].flatMap { reader.string($0, "name") })
                     if holidays { schedule.holidays.append(rule) } else { schedule.specialOpen.append(rule) }
                 }
             }
@@ -92,7 +100,9 @@ extension Loader {
             }
         }
         guard let format else {
-            if node["format"] == nil { reader.error(node, "logging.ticket needs `format:`, e.g. \"{date:yyyyMMdd}-{seq:6}\"") }
+            if node["format"] == nil {
+                reader.error(node, "logging.ticket needs `format:`, e.g. \"{date:yyyyMMdd}-{seq:6}\"")
+            }
             return nil
         }
         return MenuConfiguration.TicketSettings(format: format, reset: reset, timeZone: zone)

@@ -20,7 +20,8 @@ extension Loader {
                 if reference.template.isLiteral, !c.languages.supported.contains(text) {
                     reader.error(
                         reference.node,
-                        "language `\(text)` is not in languages.supported (\(c.languages.supported.joined(separator: ", ")))")
+                        "language `\(text)` is not in languages.supported (\(c.languages.supported.joined(separator: ", ")))"
+                    )
                 }
             case .schedule:
                 for (lineName, name) in expansions(reference.template, c) where c.schedules[name] == nil {
@@ -30,7 +31,8 @@ extension Loader {
                         "no schedule named `\(name)`\(lineName.map { " (for line \($0))" } ?? ""); schedules: \(known)")
                 }
             case .variable:
-                let defined = c.lines.contains { $0.vars.contains { $0.key == text } } || assignedVariables.contains(text)
+                let defined =
+                    c.lines.contains { $0.vars.contains { $0.key == text } } || assignedVariables.contains(text)
                 if !defined {
                     reader.warning(reference.node, "`vars.\(text)` is set by no line and no `set:`; it expands to \"\"")
                 }
@@ -41,7 +43,8 @@ extension Loader {
         for (context, node) in playListUses {
             guard let context, let target = c.nodes[context] else { continue }
             if case .menu = target.kind { continue }
-            reader.error(node, "`play: \(node.string ?? "")` names a menu's prompt list, but `\(context)` is not a menu")
+            reader.error(
+                node, "`play: \(node.string ?? "")` names a menu's prompt list, but `\(context)` is not a menu")
         }
         for (name, keyNode) in nodeKeys.sorted(by: { $0.key < $1.key }) where !entered.contains(name) {
             reader.warning(keyNode, "node `\(name)` is never entered (no line, goto or branch leads to it)")
@@ -89,7 +92,8 @@ extension Loader {
             case .digits(let digits):
                 if let terminator, digits.contains(terminator), digits != String(terminator) {
                     reader.error(
-                        node, "route \"\(digits)\" contains the terminator `\(terminator)`, which never enters the input")
+                        node,
+                        "route \"\(digits)\" contains the terminator `\(terminator)`, which never enters the input")
                 }
                 if let max = menu.maxDigits, digits.count > max {
                     reader.error(node, "route \"\(digits)\" is longer than max_digits (\(max)): it can never match")
@@ -97,10 +101,13 @@ extension Loader {
             case .pattern(let pattern):
                 if let terminator, pattern.literalKeys.contains(terminator) {
                     reader.error(
-                        node, "pattern \"\(pattern.text)\" contains the terminator `\(terminator)`, which never enters the input")
+                        node,
+                        "pattern \"\(pattern.text)\" contains the terminator `\(terminator)`, which never enters the input"
+                    )
                 }
                 if let length = pattern.fixedLength, let max = menu.maxDigits, length > max {
-                    reader.error(node, "pattern \"\(pattern.text)\" is longer than max_digits (\(max)): it can never match")
+                    reader.error(
+                        node, "pattern \"\(pattern.text)\" is longer than max_digits (\(max)): it can never match")
                 }
                 if pattern.fixedLength == nil { unbounded = true }
             case .regex: unbounded = true
@@ -111,15 +118,20 @@ extension Loader {
                 guard other.condition == nil else { continue }
                 if other.matcher == route.matcher {
                     reader.error(
-                        node, "route \"\(route.name)\" is unreachable: the same as the route at line \(nodes[earlier].mark?.line ?? 0)")
+                        node,
+                        "route \"\(route.name)\" is unreachable: the same as the route at line \(nodes[earlier].mark?.line ?? 0)"
+                    )
                 }
             }
             if menu.match == .shortest, case .digits(let digits) = route.matcher {
                 for other in menu.routes where other != route {
-                    if case .digits(let shorter) = other.matcher, shorter.count < digits.count, digits.hasPrefix(shorter) {
+                    if case .digits(let shorter) = other.matcher, shorter.count < digits.count,
+                        digits.hasPrefix(shorter)
+                    {
                         reader.warning(
                             node,
-                            "route \"\(digits)\" is unreachable with `match: shortest`: \"\(shorter)\" is accepted first")
+                            "route \"\(digits)\" is unreachable with `match: shortest`: \"\(shorter)\" is accepted first"
+                        )
                     }
                 }
             }
@@ -127,7 +139,8 @@ extension Loader {
         if unbounded, menu.maxDigits == nil, menu.terminator == nil {
             reader.error(
                 nodes.first ?? nodeKeys[name],
-                "menu `\(name)` has a regex or variable-length pattern but neither max_digits nor a terminator: input would never end")
+                "menu `\(name)` has a regex or variable-length pattern but neither max_digits nor a terminator: input would never end"
+            )
         }
         if menu.routes.isEmpty {
             reader.warning(nodeKeys[name], "menu `\(name)` has no routes: every key is invalid")
@@ -142,7 +155,8 @@ extension Loader {
             for (target, node) in branchTargets[name] ?? [] where branchTargets[target] != nil {
                 if state[target] == 1 {
                     let cycle = (path + [name]).drop { $0 != target } + [target]
-                    reader.error(node, "branch-only cycle: \(cycle.joined(separator: " -> ")) (no menu or prompt between)")
+                    reader.error(
+                        node, "branch-only cycle: \(cycle.joined(separator: " -> ")) (no menu or prompt between)")
                 } else if state[target] == nil {
                     visit(target, path: path + [name])
                 }

@@ -158,7 +158,8 @@ final class Loader {
             version: version ?? 1, languages: languages, prompts: prompts, schedules: schedules, lines: lines,
             nodes: nodes, limits: limits, logging: logging, tests: tests, path: reader.path, versionHash: hash)
         configuration.promptReferences = references.filter { $0.kind == .prompt }.map {
-            MenuConfiguration.PromptReference(template: $0.template, location: reader.location($0.node), line: $0.node.mark?.line ?? 0,
+            MenuConfiguration.PromptReference(
+                template: $0.template, location: reader.location($0.node), line: $0.node.mark?.line ?? 0,
                 column: $0.node.mark?.column ?? 0)
         }
         validate(configuration, topEntries: entries)
@@ -284,7 +285,8 @@ final class Loader {
         {
             switch key {
             case "max_stack_depth": limits.maxStackDepth = reader.int(value, key, in: 1...64) ?? limits.maxStackDepth
-            case "max_ivr_seconds": limits.maxIVRSeconds = reader.int(value, key, in: 0...86_400) ?? limits.maxIVRSeconds
+            case "max_ivr_seconds":
+                limits.maxIVRSeconds = reader.int(value, key, in: 0...86_400) ?? limits.maxIVRSeconds
             default: limits.maxNodeVisits = reader.int(value, key, in: 1...10_000) ?? limits.maxNodeVisits
             }
         }
@@ -350,7 +352,8 @@ final class Loader {
                             scenario.start = date
                             haveNow = true
                         } else {
-                            reader.error(value, "now: \"\(text)\" is not an ISO 8601 time such as 2027-03-14T18:59:00+03:00")
+                            reader.error(
+                                value, "now: \"\(text)\" is not an ISO 8601 time such as 2027-03-14T18:59:00+03:00")
                         }
                     }
                 case "script": scenario.script = loadScript(value)
@@ -359,11 +362,15 @@ final class Loader {
                         guard let entries = reader.mapping(step, "an expected step"), entries.count == 1,
                             let (verb, _, expected) = entries.first
                         else {
-                            reader.error(step, "an expected step is a map with one verb, such as `{ transfer: { to: \"queue:sales\" } }`")
+                            reader.error(
+                                step,
+                                "an expected step is a map with one verb, such as `{ transfer: { to: \"queue:sales\" } }`"
+                            )
                             continue
                         }
                         scenario.expect.append(
-                            Scenario.Expectation(verb: verb, value: traceValue(expected), location: reader.location(step)))
+                            Scenario.Expectation(
+                                verb: verb, value: traceValue(expected), location: reader.location(step)))
                     }
                 }
             }
@@ -381,7 +388,10 @@ final class Loader {
                     item, "a script step", allowed: ["prompt_done", "dtmf", "wait_ms", "transfer_result", "hangup"]),
                 entries.count == 1, let (key, _, value) = entries.first
             else {
-                reader.error(item, "a script step is one of {prompt_done: true}, {dtmf: \"12\"}, {wait_ms: 4000}, {transfer_result: busy}, {hangup: true}")
+                reader.error(
+                    item,
+                    "a script step is one of {prompt_done: true}, {dtmf: \"12\"}, {wait_ms: 4000}, {transfer_result: busy}, {hangup: true}"
+                )
                 continue
             }
             switch key {
@@ -394,8 +404,12 @@ final class Loader {
                         reader.error(value, "dtmf: \"\(text)\" has a character that is not a key (0-9 * # A-D)")
                     }
                 }
-            case "wait_ms": if let ms = reader.int(value, "wait_ms", in: 0...86_400_000) { steps.append(.wait(milliseconds: ms)) }
-            case "transfer_result": if let result = reader.oneOf(value, "transfer_result", TransferResult.self) { steps.append(.transferResult(result)) }
+            case "wait_ms":
+                if let ms = reader.int(value, "wait_ms", in: 0...86_400_000) { steps.append(.wait(milliseconds: ms)) }
+            case "transfer_result":
+                if let result = reader.oneOf(value, "transfer_result", TransferResult.self) {
+                    steps.append(.transferResult(result))
+                }
             default: if reader.bool(value, "hangup") == true { steps.append(.hangup) }
             }
         }

@@ -29,7 +29,8 @@ public enum ScenarioRunner {
     }
 
     public static func run(_ scenario: Scenario, configuration: MenuConfiguration, callID: String = "test") -> Result {
-        var call = VirtualCall(configuration: configuration, callID: callID, start: scenario.start)
+        var call = VirtualCall(
+            configuration: configuration, callID: callID, start: scenario.start, line: scenario.line)
         var failures: [String] = []
         call.start(Router.CallInfo(line: scenario.line, did: scenario.did, caller: scenario.caller))
         for step in scenario.script {
@@ -75,8 +76,12 @@ struct VirtualCall {
     var awaitingTransfer = false
     var trace: [ScenarioRunner.TraceEntry] = []
 
-    init(configuration: MenuConfiguration, callID: String, start: Date) {
-        router = Router(configuration: configuration, callID: callID, ticket: nil)
+    init(configuration: MenuConfiguration, callID: String, start: Date, line: String? = nil) {
+        let ticket = configuration.logging.ticket.map { settings in
+            var counter = TicketCounter(format: settings.format, reset: settings.reset, timeZone: settings.timeZone)
+            return counter.next(at: start, line: line ?? "")
+        }
+        router = Router(configuration: configuration, callID: callID, ticket: ticket)
         now = start
     }
 
@@ -143,12 +148,15 @@ struct VirtualCall {
             case .transfer(let request):
                 awaitingTransfer = request.mode == .bridge
                 trace.append(
-                    .init(verb: "transfer", value: .map(["to": .string(request.to), "mode": .string(request.mode.rawValue)])))
+                    .init(
+                        verb: "transfer",
+                        value: .map(["to": .string(request.to), "mode": .string(request.mode.rawValue)])))
             case .hangup(let cause):
                 trace.append(.init(verb: "hangup", value: .map(["cause": .string(cause)])))
             case .log(let record):
                 guard record.event != "transfer", record.event != "hangup" else { continue }
-                let value = TraceValue.map(Dictionary(record.fields.map { ($0.key, Self.trace($0.value)) }) { a, _ in a })
+                let value = TraceValue.map(
+                    Dictionary(record.fields.map { ($0.key, Self.trace($0.value)) }) { a, _ in a })
                 trace.append(.init(verb: record.event, value: value))
                 if record.event == "language" { trace.append(.init(verb: "set", value: value)) }
                 if record.event == "menu_enter", let node = record.node {

@@ -10,7 +10,10 @@ import Testing
         ("routes: [ { digits: \"1\", do: { goto: nowhere } } ]", "no node named `nowhere`", 10),
         ("routes: [ { digits: \"1\", do: { goto: mian } } ]", "did you mean `main`", 10),
         ("routes: [ { digits: \"1#\", do: { hangup: {} } } ]", "contains the terminator", 10),
-        ("routes: [ { pattern: \"1.\", do: { hangup: {} } } ]\nterminator: \"\"", "neither max_digits nor a terminator", 10),
+        (
+            "routes: [ { pattern: \"1.\", do: { hangup: {} } } ]\nterminator: \"\"",
+            "neither max_digits nor a terminator", 10
+        ),
         ("routes: [ { digits: \"1\", do: { hangup: {} } }, { digits: \"1\", do: { hangup: {} } } ]", "unreachable", 10),
         ("routes: [ { digits: \"12\", do: { hangup: {} } } ]\nmax_digits: 1", "longer than max_digits", 10),
         ("routes: [ { digits: \"1\", do: [ { goto: main }, { hangup: {} } ] } ]", "never runs", 10),

@@ -307,7 +307,9 @@ import Testing
     }
 
     @Test func maxAttemptsCapsNoinputAndInvalidTogether() throws {
-        let c = try menu(oneMenu(Self.counting.replacingOccurrences(of: "max_invalid: 3 }", with: "max_invalid: 3, max_attempts: 2 }")))
+        let c = try menu(
+            oneMenu(
+                Self.counting.replacingOccurrences(of: "max_invalid: 3 }", with: "max_invalid: 3, max_attempts: 2 }")))
         var h = Harness(c)
         h.promptDone()
         h.press("9")  // invalid 1
