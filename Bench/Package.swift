@@ -6,11 +6,13 @@ import PackageDescription
 //   swift package benchmark                      # G.711, Opus and the DTMF receiver per 20 ms frame
 //   swift package benchmark thresholds check     # fails (exit 2) if any frame allocates
 //   swift run -c release dtmf-compare            # our receiver against SpanDSP: accuracy, latency, speed
+//   swift run -c release simulate-speed          # `ivrmedia simulate` over an hour of calls, times real time
 let package = Package(
     name: "ivrmedia-bench",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "dtmf-compare", targets: ["DTMFCompare"])
+        .executable(name: "dtmf-compare", targets: ["DTMFCompare"]),
+        .executable(name: "simulate-speed", targets: ["SimulateSpeed"]),
     ],
     dependencies: [
         // Named, because a path dependency is otherwise known by its folder name (main, a worktree, a CI clone).
@@ -48,6 +50,16 @@ let package = Package(
                 "BenchSupport", "CSpanDSP",
                 .product(name: "DSPCore", package: "ivrmedia"),
                 .product(name: "MediaTestSupport", package: "ivrmedia"),
+            ]
+        ),
+
+        .executableTarget(
+            name: "SimulateSpeed",
+            dependencies: [
+                .product(name: "DSPCore", package: "ivrmedia"),
+                .product(name: "IVRRouting", package: "ivrmedia"),
+                .product(name: "PromptMixer", package: "ivrmedia"),
+                .product(name: "MediaPipeline", package: "ivrmedia"),
             ]
         ),
 

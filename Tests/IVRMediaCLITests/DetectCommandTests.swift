@@ -169,8 +169,9 @@ struct DetectCommandTests {
     @Test("a progress bar on a terminal, cleared before the output")
     func progressOnTerminal() throws {
         let directory = try CLIRunner.temporaryDirectory()
-        _ = try CLIRunner.run(["generate", "7", "--lead-ms", "60000", "--on-ms", "80", "-o", "minute.sln"],
-                              in: directory)
+        _ = try CLIRunner.run(
+            ["generate", "7", "--lead-ms", "60000", "--on-ms", "80", "-o", "minute.sln"],
+            in: directory)
         // script(1) runs the command on a pseudo-terminal; the delay is shortened so the test does not
         // depend on the machine's speed.
         let command = "IVRMEDIA_PROGRESS_DELAY_MS=0 '\(CLIRunner.executable.path)' detect minute.sln"

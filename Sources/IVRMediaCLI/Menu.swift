@@ -1,0 +1,137 @@
+import ArgumentParser
+import Foundation
+import IVRRouting
+import MediaPipeline
+import PromptMixer
+
+/// Loading a menu file for `simulate` and `check`: every problem on standard error as
+/// `file:line:column: message`, and the exit status of sysexits(3).
+enum MenuFile {
+    /// The configuration and its warnings; throws `CLIError` (66 missing, 65 invalid) after printing
+    /// every problem.
+    static func load(_ path: String) throws -> (MenuConfiguration, [ConfigurationProblem]) {
+        do {
+            return try MenuConfiguration.load(path: path)
+        } catch {
+            for problem in error.problems { StandardError.write("\(problem)\n") }
+            let errors = error.errors.count
+            throw CLIError(
+                error.isMissingFile ? .noInput : .dataError,
+                "\(path): \(errors) error\(errors == 1 ? "" : "s"); nothing was started")
+        }
+    }
+
+    /// The menu's prompt library; a root that does not exist is 66, a corrupt prompt file 65.
+    static func prompts(_ configuration: MenuConfiguration) throws -> PromptLibrary {
+        do {
+            return try MenuPrompts.load(configuration)
+        } catch {
+            throw CLIError(ExitStatus(rawValue: error.exitStatus) ?? .dataError, "\(configuration.path): \(error)")
+        }
+    }
+}
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Validate a menu file and run its tests: scenarios.",
+        discussion: """
+            Prints every problem as file:line:column: error|warning: message, then one line per test \
+            scenario. Exits 0 when the file is valid and every scenario passes, 65 otherwise (66 when the \
+            file does not exist).
+            """
+    )
+
+    @Option(help: "The menu file (YAML).")
+    var menu: String
+
+    func run() throws {
+        let (configuration, warnings) = try MenuFile.load(menu)
+        let library = try MenuFile.prompts(configuration)
+        let promptProblems = MenuPrompts.check(configuration, library)
+        let problems = (warnings + promptProblems).sorted { ($0.line, $0.column) < ($1.line, $1.column) }
+        var out = OutputLines()
+        for problem in problems { out.append(problem.description) }
+        let results = ScenarioRunner.runAll(configuration)
+        for result in results {
+            out.append("\(result.passed ? "pass" : "FAIL")  \(result.scenario.name)")
+            for failure in result.failures { out.append("      \(failure)") }
+            if !result.passed {
+                out.append("      the call did:")
+                for step in result.trace { out.append("        \(step)") }
+            }
+        }
+        let errors = problems.filter { $0.severity == .error }.count
+        let failed = results.filter { !$0.passed }.count
+        out.append(
+            "\(menu): \(errors) error\(errors == 1 ? "" : "s"), \(problems.count - errors) warning\(problems.count - errors == 1 ? "" : "s"), "
+                + "\(results.count - failed)/\(results.count) tests passed")
+        out.flush()
+        if errors > 0 || failed > 0 { throw CLIError(.dataError, "\(menu): check failed") }
+    }
+}
+
+struct Simulate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Play one call through the menu on a virtual clock, with a recorded caller.",
+        discussion: """
+            The DTMF receiver hears AUDIO frame by frame, the router decides and the mixer plays the \
+            prompts; the events go to standard output as JSON lines and what the caller heard to --heard. \
+            The clock is virtual (an hour of audio takes seconds) and the output is the same, byte for \
+            byte, for the same inputs. After the end of AUDIO the caller is silent.
+            """
+    )
+
+    @Option(help: "The menu file (YAML).")
+    var menu: String
+
+    @Option(help: "The caller's audio (any format `detect` reads; the first channel is used).")
+    var caller: String
+
+    @Option(help: "The line id the call comes in on (lines[].match.line).")
+    var line: String?
+
+    @Option(help: "The number called (lines[].match.did).")
+    var did: String?
+
+    @Option(help: "The caller's number.")
+    var callerID: String?
+
+    @Option(help: "When the call starts, ISO 8601 with an offset (default 2027-03-15T12:00:00+03:00).")
+    var start: String = "2027-03-15T12:00:00+03:00"
+
+    @Option(help: "Write what the caller heard (8 kHz; format by extension).")
+    var heard: String?
+
+    @Option(help: "How the far end answers a bridged transfer: ok, busy, noanswer, failed.")
+    var transferResult: String = "ok"
+
+    @Option(help: "Stop after this much call time, seconds.")
+    var maxSeconds: Int = 3600
+
+    func run() throws {
+        guard let startDate = Timestamp.parse(start) else {
+            throw CLIError(.usage, "--start \"\(start)\" is not an ISO 8601 time such as 2027-03-14T18:59:00+03:00")
+        }
+        guard let result = TransferResult(rawValue: transferResult) else {
+            throw CLIError(.usage, "--transfer-result must be ok, busy, noanswer or failed, not \"\(transferResult)\"")
+        }
+        guard maxSeconds > 0 else { throw CLIError(.usage, "--max-seconds must be positive") }
+        if let heard { _ = try AudioOutput.format(for: heard, encoding: nil) }
+        let (configuration, warnings) = try MenuFile.load(menu)
+        for warning in warnings { StandardError.write("\(warning)\n") }
+        let library = try MenuFile.prompts(configuration)
+        var input = try InputAudio(path: caller, format: nil)
+        var samples: [Int16] = []
+        while let block = try input.next() { samples += block[0] }
+
+        var options = CallSimulation.Options(line: line, did: did, caller: callerID, start: startDate)
+        options.transferResult = result
+        var out = OutputLines()
+        var simulation = CallSimulation(configuration: configuration, library: library, options: options) {
+            out.append($0)
+        }
+        let audio = samples.withUnsafeBufferPointer { simulation.run(caller: $0, maximumSeconds: maxSeconds) }
+        out.flush()
+        if let heard { try AudioOutput.write(audio, sampleRate: 8000, to: heard, encoding: nil) }
+    }
+}
