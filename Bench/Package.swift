@@ -94,5 +94,17 @@ let package = Package(
             path: "Benchmarks/Opus",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
         ),
+        .executableTarget(
+            name: "MixerBenchmarks",
+            dependencies: [
+                "BenchSupport", "AllocationGuard",
+                .product(name: "PromptMixer", package: "ivrmedia"),
+                .product(name: "MediaCodecs", package: "ivrmedia"),
+                .product(name: "MediaTestSupport", package: "ivrmedia"),
+                .product(name: "Benchmark", package: "package-benchmark"),
+            ],
+            path: "Benchmarks/Mixer",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+        ),
     ]
 )
