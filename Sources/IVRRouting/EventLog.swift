@@ -67,7 +67,8 @@ public struct EventLog: Sendable {
         }
         add("ts", .string(Timestamp.iso8601UTC(time)))
         if let zone = localTimeZone { add("ts_local", .string(Timestamp.iso8601Local(time, timeZone: zone))) }
-        add("t_ms", .int(Int((time.timeIntervalSince(callStart) * 1000).rounded())))
+        // Truncated like `ts`, so that the two always agree.
+        add("t_ms", .int(Timestamp.millisecondsSince1970(time) - Timestamp.millisecondsSince1970(callStart)))
         add("call_id", .string(callID))
         add("ticket", ticket.map(LogField.Value.string) ?? .null)
         add("line", line.map(LogField.Value.string) ?? .null)
