@@ -61,6 +61,7 @@ bench: deps-bench
 	cd Bench && $(SWIFT) package benchmark
 	cd Bench && $(SWIFT) package benchmark thresholds check
 	cd Bench && $(SWIFT) run -c release dtmf-compare
+	cd Bench && $(SWIFT) run -c release simulate-speed
 
 clean:
 	rm -rf .build Bench/.build

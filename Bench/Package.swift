@@ -56,6 +56,7 @@ let package = Package(
         .executableTarget(
             name: "SimulateSpeed",
             dependencies: [
+                "BenchSupport",
                 .product(name: "DSPCore", package: "ivrmedia"),
                 .product(name: "IVRRouting", package: "ivrmedia"),
                 .product(name: "PromptMixer", package: "ivrmedia"),

@@ -6,6 +6,7 @@
 // caller audio: the part of the work that is the receiver's.
 //
 //   swift run -c release simulate-speed [--hours 1]
+import BenchSupport
 import DSPCore
 import Foundation
 import IVRRouting
@@ -27,11 +28,7 @@ func caller(_ keys: String, leadMilliseconds: Int) -> [Int16] {
 }
 let callers = [caller("9", leadMilliseconds: 2000), [], caller("12", leadMilliseconds: 1000)]
 
-func cpuSeconds() -> Double {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF, &usage)
-    return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
-}
+func cpuSeconds() -> Double { Machine.threadCPUSeconds() }
 
 var callSeconds = 0.0, calls = 0, events = 0
 var heardAll: [[Int16]] = []
@@ -72,6 +69,8 @@ while receiverSeconds < callSeconds {
 let receiverCPU = cpuSeconds() - receiverStart
 
 print("# simulate speed: Example A calls on the virtual clock")
+print("")
+print("- machine: \(Machine.cpuModel), \(Machine.coreCount) cores (shared); CPU time of this thread")
 print("")
 print("| what | call time | CPU time | times real time |")
 print("|---|---:|---:|---:|")
