@@ -37,10 +37,9 @@ extension Loader {
             default:
                 let holidays = key == "holidays"
                 for item in reader.sequence(value, key) ?? [] {
-                    guard
-                        reader.mapping(
-                            item, "a \(holidays ? "holiday" : "special_open day")", allowed: ["dates", "hours", "name"])
-                            != nil
+                    let allowed =
+                        holidays ? ["dates", "hours", "name", "prompt", "route"] : ["dates", "hours", "name"]
+                    guard reader.mapping(item, holidays ? "a holiday" : "a special_open day", allowed: allowed) != nil
                     else { continue }
                     guard let datesNode = item["dates"], let text = reader.string(datesNode, "dates") else {
                         reader.error(item, "`dates:` is required (\"YYYY-MM-DD\" or \"YYYY-MM-DD..YYYY-MM-DD\")")
@@ -62,7 +61,20 @@ extension Loader {
                     }
                     let rule = DatedRule(
                         dates: range, windows: windows, name: item["name"].flatMap { reader.string($0, "name") })
-                    if holidays { schedule.holidays.append(rule) } else { schedule.specialOpen.append(rule) }
+                    if holidays {
+                        var extras = MenuConfiguration.HolidayExtras(prompts: [], route: nil)
+                        if let promptNode = item["prompt"] { extras.prompts = promptList(promptNode, "prompt") }
+                        if let routeNode = item["route"] {
+                            extras.route = actions(routeNode, context: nil)
+                            requireTerminal(extras.route ?? [], routeNode, "a holiday's route")
+                        }
+                        if !extras.prompts.isEmpty || extras.route != nil {
+                            holidayExtras[name, default: [:]][schedule.holidays.count] = extras
+                        }
+                        schedule.holidays.append(rule)
+                    } else {
+                        schedule.specialOpen.append(rule)
+                    }
                 }
             }
         }

@@ -92,6 +92,8 @@ final class Loader {
     var assignedVariables: Set<String> = []
     /// Branch node -> the nodes its cases and `else` go to (for the branch-only cycle check).
     var branchTargets: [String: [(String, Yams.Node)]] = [:]
+    /// Holiday prompts and routes, by schedule and holiday index.
+    var holidayExtras: [String: [Int: MenuConfiguration.HolidayExtras]] = [:]
     /// `play: invalid | noinput | long | short` uses and the node they are in (nil: `defaults`).
     var playListUses: [(String?, Yams.Node)] = []
 
@@ -157,6 +159,7 @@ final class Loader {
         var configuration = MenuConfiguration(
             version: version ?? 1, languages: languages, prompts: prompts, schedules: schedules, lines: lines,
             nodes: nodes, limits: limits, logging: logging, tests: tests, path: reader.path, versionHash: hash)
+        configuration.holidayExtras = holidayExtras
         configuration.promptReferences = references.filter { $0.kind == .prompt }.map {
             MenuConfiguration.PromptReference(
                 template: $0.template, location: reader.location($0.node), line: $0.node.mark?.line ?? 0,

@@ -19,6 +19,16 @@ public struct MenuConfiguration: Sendable {
     /// The file it was read from (for messages), and a hash of its text (logged as `config_reloaded`).
     public var path: String
     public var versionHash: String
+    /// A holiday's own prompt and route (`holidays: [{…, prompt: […], route: action}]`), by schedule name
+    /// and the holiday's index in that schedule: a branch case `{schedule: S, state: holiday}` that holds
+    /// plays the prompt first and runs the route instead of its own `do` (ivr-config.md §3.5).
+    public var holidayExtras: [String: [Int: HolidayExtras]] = [:]
+
+    public struct HolidayExtras: Sendable, Hashable {
+        public var prompts: [Template]
+        public var route: [Action]?
+    }
+
     /// Every prompt id the file names, with where (for the prompt check, which needs the prompt files).
     public var promptReferences: [PromptReference] = []
 

@@ -600,13 +600,28 @@ public struct Router: Sendable {
         case .menu:
             startPrompts(.long)
         case .branch(let branch):
-            let chosen = branch.cases.first { evaluate($0.condition) }
-            run(chosen?.actions ?? branch.otherwise)
+            if let chosen = branch.cases.first(where: { evaluate($0.condition) }) {
+                run(holidayActions(chosen) ?? chosen.actions)
+            } else {
+                run(branch.otherwise)
+            }
         case .play(let play):
             pending += segments(play.prompts, bargeIn: play.bargeIn)
             continuation = .run(play.then)
             flush()
         }
+    }
+
+    /// A case `{schedule: S, state: holiday}` that holds on a holiday with its own prompt or route: the
+    /// prompt first, then the route (or the case's own actions).
+    private mutating func holidayActions(_ chosen: Branch.Case) -> [Action]? {
+        guard case .schedule(let template, .holiday) = chosen.condition else { return nil }
+        let name = expand(template)
+        guard let index = configuration.schedules[name]?.holidayIndex(at: now),
+            let extras = configuration.holidayExtras[name]?[index]
+        else { return nil }
+        let play: [Action] = extras.prompts.isEmpty ? [] : [.play(.prompts(extras.prompts))]
+        return play + (extras.route ?? chosen.actions)
     }
 
     private mutating func evaluate(_ condition: Condition) -> Bool {

@@ -524,3 +524,66 @@ import Testing
 extension TraceValue: ExpressibleByStringLiteral {
     public init(stringLiteral value: String) { self = .string(value) }
 }
+
+/// Schedules in branches and route conditions, evaluated at the time of each event (§3.5).
+@Suite struct RouterScheduleTests {
+    static let yaml = """
+        version: 1
+        prompts: { root: /nonexistent }
+        schedules:
+          office:
+            timezone: Europe/Moscow
+            weekly: [ { days: [mon-fri], hours: ["09:00-19:00"] } ]
+            holidays:
+              - { dates: "2027-05-09", name: "Victory Day", prompt: [victory_day] }
+              - { dates: "2027-06-12", name: "Russia Day", route: { transfer: { to: "tel:+74950000000" } } }
+              - { dates: "2027-11-04", name: "Unity Day" }
+            special_open: [ { dates: "2027-11-06", hours: ["10:00-15:00"] } ]
+        lines: [ { match: { any: true }, entry: entry } ]
+        nodes:
+          entry:
+            type: branch
+            cases:
+              - { if: { schedule: office, state: holiday }, do: { goto: holiday } }
+              - { if: { schedule: office, state: closed }, do: { goto: closed } }
+            else: { goto: main }
+          main:
+            type: menu
+            prompts: { long: [menu] }
+            routes:
+              - { digits: "0", when: { schedule: office, state: open }, do: { transfer: { to: "queue:operators" } } }
+              - { digits: "0", do: { goto: closed } }
+          holiday: { type: play, prompts: [holiday_closed], then: { hangup: {} } }
+          closed: { type: play, prompts: [closed], then: { hangup: {} } }
+        """
+
+    static func at(_ text: String) -> Date { Timestamp.parse(text)! }
+
+    @Test(arguments: [
+        ("2027-05-10T12:00:00+03:00", "play:menu"),  // Monday, open
+        ("2027-05-09T12:00:00+03:00", "play:victory_day,holiday_closed"),  // the holiday's own prompt first
+        ("2027-06-12T12:00:00+03:00", "transfer:tel:+74950000000"),  // the holiday's own route
+        ("2027-11-04T12:00:00+03:00", "play:holiday_closed"),  // a plain holiday
+        ("2027-11-06T12:00:00+03:00", "play:menu"),  // a transferred working Saturday
+        ("2027-11-06T15:00:00+03:00", "play:closed"),  // its hours end at 15:00
+        ("2027-11-13T12:00:00+03:00", "play:closed"),  // an ordinary Saturday
+        ("2027-05-10T08:59:59+03:00", "play:closed"),
+    ])
+    func entryBranchFollowsTheCalendar(time: String, first: String) throws {
+        let h = Harness(try menu(Self.yaml), at: Self.at(time))
+        #expect(h.decisions.first == first, "\(h.steps)")
+    }
+
+    /// A caller who entered at 18:59 and asks for the operator at 19:01 gets the closed branch.
+    @Test func routeConditionsUseTheTimeOfTheKey() throws {
+        var h = Harness(try menu(Self.yaml), at: Self.at("2027-05-10T18:59:00+03:00"))
+        h.wait(120_000)
+        h.press("0")
+        #expect(h.decisions.last == "play:closed")
+
+        h = Harness(try menu(Self.yaml), at: Self.at("2027-05-10T18:59:00+03:00"))
+        h.wait(59_999)
+        h.press("0")
+        #expect(h.decisions.last == "transfer:queue:operators")
+    }
+}
