@@ -1,5 +1,6 @@
 # ivrmedia: the README's commands. Each target installs what it needs (Debian 12 with Swift).
-#   make demo   build, make a demo call recording with `ivrmedia generate`, find its keys with `ivrmedia detect`
+#   make demo   build, make a demo call recording with `ivrmedia generate`, find its keys with `ivrmedia detect`,
+#               then play it through Example A with `ivrmedia check` and `ivrmedia simulate`
 #   make test   install the libraries and test material, build, and run every test
 #   make bench  run the benchmarks in Bench/ (release builds) and the comparison with SpanDSP
 
@@ -51,7 +52,14 @@ demo: build
 	echo '$$ ivrmedia detect $(DEMO_DIR)/demo-call.al'; \
 	$$bin/ivrmedia detect $(DEMO_DIR)/demo-call.al; \
 	echo '$$ ivrmedia detect --json $(DEMO_DIR)/demo-call.al'; \
-	$$bin/ivrmedia detect --json $(DEMO_DIR)/demo-call.al
+	$$bin/ivrmedia detect --json $(DEMO_DIR)/demo-call.al; \
+	echo; echo "== The same call through Example A (examples/operator-hotline.yaml): check the menu, then simulate"; \
+	echo '$$ ivrmedia check --menu examples/operator-hotline.yaml'; \
+	$$bin/ivrmedia check --menu examples/operator-hotline.yaml; \
+	echo '$$ ivrmedia simulate --menu examples/operator-hotline.yaml --caller $(DEMO_DIR)/demo-call.al --heard $(DEMO_DIR)/heard.wav'; \
+	$$bin/ivrmedia simulate --menu examples/operator-hotline.yaml --caller $(DEMO_DIR)/demo-call.al \
+		--heard $(DEMO_DIR)/heard.wav; \
+	echo "== What the caller heard: $(DEMO_DIR)/heard.wav"
 
 test: deps-test
 	$(SWIFT) build --build-tests
