@@ -360,6 +360,7 @@ extension Loader {
         case "goto":
             guard let name = reader.string(value, "goto") else { return nil }
             references.append(Reference(kind: .node, template: Template(literal: name), node: value))
+            gotoEdges.append((context, name, value))
             return .goto(name)
         case "back": return reader.int(value, "back", in: 1...64).map { .back($0) }
         case "top": return .top

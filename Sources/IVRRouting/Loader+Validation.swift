@@ -56,6 +56,7 @@ extension Loader {
             if case .menu(let menu) = c.nodes[name]!.kind { validateRoutes(menu, name: name, c) }
         }
         validateBranchCycles()
+        validateStackDepth(c)
         for scenario in c.tests where c.line(id: scenario.line, did: scenario.did) == nil {
             reader.problems(
                 .error, location: scenario.location,
@@ -145,6 +146,40 @@ extension Loader {
         if menu.routes.isEmpty {
             reader.warning(nodeKeys[name], "menu `\(name)` has no routes: every key is invalid")
         }
+    }
+
+    /// The deepest stack of menus that `goto`s can build (a `goto` to a menu already on the stack goes
+    /// back to it, so only paths of distinct menus count), against `limits.max_stack_depth`.
+    func validateStackDepth(_ c: MenuConfiguration) {
+        func isMenu(_ name: String) -> Bool {
+            if case .menu = c.nodes[name]?.kind { return true }
+            return false
+        }
+        var edges: [String: [(String, Yams.Node)]] = [:]
+        for (from, to, node) in gotoEdges {
+            if let from {
+                edges[from, default: []].append((to, node))
+            } else {
+                for name in c.nodes.keys where isMenu(name) { edges[name, default: []].append((to, node)) }
+            }
+        }
+        var reported = false
+        func walk(_ name: String, path: Set<String>, depth: Int) {
+            guard !reported else { return }
+            for (target, node) in edges[name] ?? [] where !path.contains(target) {
+                let deeper = depth + (isMenu(target) ? 1 : 0)
+                if deeper > c.limits.maxStackDepth {
+                    reader.warning(
+                        node,
+                        "this goto can make the menu stack \(deeper) deep, over limits.max_stack_depth "
+                            + "(\(c.limits.maxStackDepth)): such a call is hung up")
+                    reported = true
+                    return
+                }
+                walk(target, path: path.union([target]), depth: deeper)
+            }
+        }
+        for line in c.lines { walk(line.entry, path: [line.entry], depth: isMenu(line.entry) ? 1 : 0) }
     }
 
     /// Branch nodes that go to each other without a menu or a play between them loop forever at once.

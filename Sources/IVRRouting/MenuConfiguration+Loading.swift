@@ -92,6 +92,8 @@ final class Loader {
     var assignedVariables: Set<String> = []
     /// Branch node -> the nodes its cases and `else` go to (for the branch-only cycle check).
     var branchTargets: [String: [(String, Yams.Node)]] = [:]
+    /// Every `goto`: the node it is in (nil: `defaults`, i.e. every menu), its target and where.
+    var gotoEdges: [(from: String?, to: String, node: Yams.Node)] = []
     /// Holiday prompts and routes, by schedule and holiday index.
     var holidayExtras: [String: [Int: MenuConfiguration.HolidayExtras]] = [:]
     /// `play: invalid | noinput | long | short` uses and the node they are in (nil: `defaults`).
@@ -211,14 +213,29 @@ final class Loader {
             default:
                 for (id, _, itemNode) in reader.mapping(value, "prompts.items") ?? [] {
                     var item = MenuConfiguration.PromptItem()
-                    for (field, _, fieldNode) in reader.mapping(
-                        itemNode, "prompts.items.\(id)", allowed: ["barge_in", "language_neutral"]) ?? []
+                    let allowed = ["barge_in", "language_neutral", "files", "say"]
+                    for (field, _, fieldNode) in reader.mapping(itemNode, "prompts.items.\(id)", allowed: allowed) ?? []
                     {
-                        if field == "barge_in" {
-                            item.bargeIn = reader.bool(fieldNode, "barge_in")
-                        } else {
+                        switch field {
+                        case "barge_in": item.bargeIn = reader.bool(fieldNode, "barge_in")
+                        case "language_neutral":
                             item.languageNeutral = reader.bool(fieldNode, "language_neutral") ?? false
+                        case "files":
+                            item.files = promptList(fieldNode, "files").map(\.text)
+                        default:
+                            let entries = reader.mapping(fieldNode, "say", allowed: ["digits", "number"]) ?? []
+                            guard entries.count == 1, let (kind, _, valueNode) = entries.first,
+                                let template = reader.template(valueNode, "say")
+                            else {
+                                reader.error(fieldNode, "say takes one of {digits: \"${…}\"} or {number: \"${…}\"}")
+                                continue
+                            }
+                            variableUses(template, valueNode)
+                            item.say = Action.Say(kind: kind == "digits" ? .digits : .number, value: template)
                         }
+                    }
+                    if item.files != nil, item.say != nil {
+                        reader.error(itemNode, "prompts.items.\(id): `files` and `say` exclude each other")
                     }
                     settings.items[id] = item
                 }

@@ -56,6 +56,13 @@ public struct MenuConfiguration: Sendable {
     public struct PromptItem: Sendable, Hashable {
         public var bargeIn: Bool?
         public var languageNeutral = false
+        /// `files: [a, b]`: the id plays these prompts in order instead of a file of its own.
+        public var files: [String]?
+        /// `say: {digits: "${…}"}`: the id speaks a value instead of playing a file.
+        public var say: Action.Say?
+
+        /// True when the id stands for other prompts (`files`) or a `say`, not a file of its own.
+        public var isAlias: Bool { files != nil || say != nil }
     }
 
     public struct Line: Sendable, Hashable {

@@ -527,12 +527,27 @@ public struct Router: Sendable {
         }
     }
 
+    /// The segments of prompt ids: an id with `files` plays them in order, one with `say` speaks its
+    /// value; `barge_in` of the item, else the menu's.
     private mutating func segments(_ ids: [Template], bargeIn: Bool) -> [Segment] {
-        ids.map { template in
+        var result: [Segment] = []
+        for template in ids {
             let id = expand(template)
             let item = configuration.prompts.items[id]
-            return Segment(content: .prompt(id: id, language: language), bargeIn: item?.bargeIn ?? bargeIn)
+            let allowed = item?.bargeIn ?? bargeIn
+            if let files = item?.files {
+                for file in files {
+                    let fileItem = configuration.prompts.items[file]
+                    result.append(
+                        Segment(content: .prompt(id: file, language: language), bargeIn: fileItem?.bargeIn ?? allowed))
+                }
+            } else if let say = item?.say {
+                result.append(Segment(content: .say(say.kind, expand(say.value), language: language), bargeIn: allowed))
+            } else {
+                result.append(Segment(content: .prompt(id: id, language: language), bargeIn: allowed))
+            }
         }
+        return result
     }
 
     /// Plays a menu's prompt list (unless type-ahead keys wait: then the prompts are skipped) and then

@@ -15,7 +15,7 @@ public enum MenuPrompts {
             let request = PromptRequest(id: id, language: language)
             if seen.insert(request).inserted { requests.append(request) }
         }
-        for id in promptIDs(configuration) {
+        for id in promptIDs(configuration) where configuration.prompts.items[id]?.isAlias != true {
             if configuration.prompts.items[id]?.languageNeutral == true {
                 add(id, nil)
             } else {
@@ -79,7 +79,8 @@ public enum MenuPrompts {
         var problems: [ConfigurationProblem] = []
         var reported = Set<String>()
         for reference in configuration.promptReferences {
-            for id in expansions(reference.template, configuration) where !reported.contains(id) {
+            for id in expansions(reference.template, configuration)
+            where !reported.contains(id) && configuration.prompts.items[id]?.isAlias != true {
                 let languages: [String?] =
                     configuration.prompts.items[id]?.languageNeutral == true
                     ? [nil] : configuration.languages.supported

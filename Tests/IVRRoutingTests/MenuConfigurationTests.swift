@@ -128,3 +128,23 @@ import Testing
         #expect(fixed.canExtend(Array("1")))
     }
 }
+
+@Suite struct StackDepthTests {
+    @Test func aChainOfMenusDeeperThanTheLimitIsAWarning() throws {
+        var yaml = """
+            version: 1
+            prompts: { root: /nonexistent }
+            lines: [ { match: { any: true }, entry: m0 } ]
+            limits: { max_stack_depth: 3 }
+            nodes:
+
+            """
+        for i in 0..<4 {
+            yaml += "  m\(i): { type: menu, routes: [ { digits: \"1\", do: { goto: m\(i + 1 == 4 ? 0 : i + 1) } } ] }\n"
+        }
+        let (_, warnings) = try MenuConfiguration.parse(yaml, path: "test.yaml")
+        #expect(warnings.contains { $0.message.contains("4 deep") }, "\(warnings)")
+        let shallow = yaml.replacingOccurrences(of: "max_stack_depth: 3", with: "max_stack_depth: 4")
+        #expect(try MenuConfiguration.parse(shallow, path: "test.yaml").1.allSatisfy { !$0.message.contains("deep") })
+    }
+}

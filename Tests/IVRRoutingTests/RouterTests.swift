@@ -587,3 +587,32 @@ extension TraceValue: ExpressibleByStringLiteral {
         #expect(h.decisions.last == "transfer:queue:operators")
     }
 }
+
+/// `prompts.items`: an id that plays a sequence of files, or speaks a value (§3.1).
+@Suite struct PromptItemTests {
+    @Test func filesAndSayItemsExpandIntoSegments() throws {
+        let yaml = """
+            version: 1
+            prompts:
+              root: /nonexistent
+              items:
+                welcome: { files: [hello, company_name], barge_in: false }
+                ticket_readout: { say: { digits: "${call.ticket}" } }
+            lines: [ { match: { any: true }, entry: main } ]
+            logging: { ticket: { format: "{seq:3}" } }
+            nodes:
+              main:
+                type: menu
+                prompts: { long: [welcome, ticket_readout, menu] }
+                routes: [ { digits: "1", do: { hangup: {} } } ]
+            """
+        var h = Harness(try menu(yaml))
+        #expect(h.playing == ["hello", "company_name", "say:digits:001", "menu"])
+        #expect(h.call.queue.prefix(2).allSatisfy { !$0.bargeIn })
+        h.press("1")  // during `hello`: not interruptible, discarded
+        #expect(h.playing.count == 4)
+        h.promptDone(2)
+        h.press("1")  // during the read-out: barges in
+        #expect(h.call.router.ended)
+    }
+}
