@@ -1,6 +1,7 @@
 import ArgumentParser
 import DSPCore
 import Foundation
+import IVRRouting
 
 struct Detect: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -114,21 +115,7 @@ struct KeyFormatter {
 
 /// Minimal JSON encoding for the flat objects the CLI prints.
 enum JSON {
-    static func string(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case _ where scalar.value < 0x20: result += String(format: "\\u%04x", scalar.value)
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result + "\""
-    }
+    static func string(_ text: String) -> String { EventLog.jsonString(text) }
 
     static func number(_ value: Double) -> String {
         guard value.isFinite else { return "null" }

@@ -108,6 +108,13 @@ public struct EventLog: Sendable {
         }
     }
 
+    /// `s` as a JSON string literal, quotes included.
+    public static func jsonString(_ s: String) -> String {
+        var out = ""
+        appendString(s, to: &out)
+        return out
+    }
+
     /// A JSON string literal (RFC 8259: quote, backslash and control characters escaped).
     static func appendString(_ s: String, to out: inout String) {
         out += "\""
