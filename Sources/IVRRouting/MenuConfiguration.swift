@@ -224,8 +224,7 @@ public struct Route: Sendable, Hashable {
 /// A full-match regular expression over the collected digits, with its captures.
 public struct RouteRegex: Sendable, Hashable {
     public let text: String
-    // NSRegularExpression is immutable and thread-safe once made.
-    nonisolated(unsafe) let expression: NSRegularExpression
+    let expression: NSRegularExpression
 
     public init(parsing text: String) throws(TemplateError) {
         do {
