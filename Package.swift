@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "MediaCodecs", targets: ["MediaCodecs"]),
         .library(name: "IVRRouting", targets: ["IVRRouting"]),
         .library(name: "PromptMixer", targets: ["PromptMixer"]),
+        .library(name: "AudioIO", targets: ["AudioIO"]),
         .library(name: "MediaPipeline", targets: ["MediaPipeline"]),
         // For the nested Bench package (benchmarks and the SpanDSP comparison use the synthesised battery).
         .library(name: "MediaTestSupport", targets: ["MediaTestSupport"]),
@@ -25,7 +26,9 @@ let package = Package(
         .target(name: "MediaCodecs", dependencies: ["DSPCore", "CSndfile", "COpus"]),
         .target(name: "IVRRouting", dependencies: ["DSPCore", .product(name: "Yams", package: "Yams")]),
         .target(name: "PromptMixer", dependencies: ["DSPCore", "MediaCodecs"]),
-        .target(name: "MediaPipeline", dependencies: ["DSPCore", "MediaCodecs", "IVRRouting", "PromptMixer"]),
+        .target(name: "AudioIO", dependencies: ["DSPCore", "CAlsa"]),
+        .target(
+            name: "MediaPipeline", dependencies: ["DSPCore", "MediaCodecs", "IVRRouting", "PromptMixer", "AudioIO"]),
         .target(
             name: "MediaTestSupport",
             dependencies: ["DSPCore", "MediaCodecs", .product(name: "RealModule", package: "swift-numerics")]
@@ -40,7 +43,7 @@ let package = Package(
         .executableTarget(
             name: "IVRMediaCLI",
             dependencies: [
-                "DSPCore", "MediaCodecs", "IVRRouting", "PromptMixer", "MediaPipeline",
+                "DSPCore", "MediaCodecs", "IVRRouting", "PromptMixer", "AudioIO", "MediaPipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -56,10 +59,13 @@ let package = Package(
             dependencies: ["MediaTestSupport", "DSPCore", .product(name: "RealModule", package: "swift-numerics")]
         ),
         .testTarget(name: "IVRRoutingTests", dependencies: ["IVRRouting", "DSPCore"]),
+        .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "DSPCore", "CAlsa"]),
         .testTarget(name: "PromptMixerTests", dependencies: ["PromptMixer", "MediaCodecs", "MediaTestSupport", "DSPCore"]),
         .testTarget(
             name: "MediaPipelineTests",
-            dependencies: ["MediaPipeline", "IVRRouting", "PromptMixer", "MediaCodecs", "MediaTestSupport", "DSPCore"]
+            dependencies: [
+                "MediaPipeline", "IVRRouting", "PromptMixer", "AudioIO", "MediaCodecs", "MediaTestSupport", "DSPCore",
+            ]
         ),
         .testTarget(
             name: "IVRMediaCLITests",
