@@ -1,0 +1,254 @@
+import DSPCore
+import Foundation
+import IVRRouting
+import PromptMixer
+
+/// What a call asks of its line's mixer. The simulator applies these at once; the live engine sends
+/// them to the audio thread, which applies them at its next period.
+public enum MixerCommand: Sendable, Hashable {
+    /// Start `handle` as a prompt voice; `token` names it in the end report.
+    case start(PromptHandle, token: Int)
+    /// Stop every prompt voice (a barge-in or a hang-up); music keeps playing.
+    case stopPrompts
+}
+
+/// The control side of one call on one line: the router, its timers on the sample clock, the playback
+/// queue (segments the router sent, resolved to prompts when they come to play), and the event log.
+/// The simulator and the live engine both drive it; all its times are sample counts of the line's
+/// audio clock, so a call behaves the same whatever drives it.
+///
+/// Control plane only: it allocates, and is never used on the audio thread.
+public struct CallSession {
+    public static let sampleRate = 8000
+
+    public let configuration: MenuConfiguration
+    let library: PromptLibrary
+    public private(set) var router: Router
+    let log: EventLog
+    /// The audio sample at which the call started, and its wall-clock (or virtual) time.
+    let startSample: Int64
+    let startDate: Date
+    /// How a bridged transfer is answered when nobody reports it (the simulator's far end); nil: wait
+    /// for `transferResult`.
+    let automaticTransferResult: TransferResult?
+    var deadlines: [Router.TimerKind: Int64] = [:]
+    var transferAnswer: (result: TransferResult, at: Int64)?
+    /// Segments the router sent and that have not finished, oldest first.
+    var segments: [Router.Segment] = []
+    /// The prompts of the head segment still to start (a `say` has several).
+    var headPrompts: [(id: String, handle: PromptHandle)] = []
+    var headResolved = false
+    /// The prompt voice playing: its token and prompt id.
+    var voice: (token: Int, prompt: String)?
+    var nextToken = 1
+    /// Commands for the mixer, in order; the driver takes them (`takeCommands`).
+    var commands: [MixerCommand] = []
+    let emit: (String) -> Void
+
+    public var ended: Bool { router.ended }
+
+    public init(
+        configuration: MenuConfiguration, library: PromptLibrary, callID: String, ticket: String?, line: String?,
+        startSample: Int64, startDate: Date, automaticTransferResult: TransferResult?,
+        emit: @escaping (String) -> Void
+    ) {
+        self.configuration = configuration
+        self.library = library
+        self.startSample = startSample
+        self.startDate = startDate
+        self.automaticTransferResult = automaticTransferResult
+        self.emit = emit
+        router = Router(configuration: configuration, callID: callID, ticket: ticket)
+        log = EventLog(
+            callID: callID, ticket: ticket, line: line, callStart: startDate,
+            localTimeZone: configuration.logging.localTimeZone, events: configuration.logging.events)
+    }
+
+    /// The next ticket of `counter` for a call at `date` on `line`, when the configuration numbers them.
+    public static func ticket(
+        _ configuration: MenuConfiguration, counter: inout TicketCounter?, at date: Date, line: String
+    )
+        -> String?
+    {
+        guard let settings = configuration.logging.ticket else { return nil }
+        if counter == nil {
+            counter = TicketCounter(format: settings.format, reset: settings.reset, timeZone: settings.timeZone)
+        }
+        return counter!.next(at: date, line: line)
+    }
+
+    func time(_ sample: Int64) -> Date {
+        startDate.addingTimeInterval(Double(sample - startSample) / Double(Self.sampleRate))
+    }
+
+    /// The mixer commands produced so far, in order.
+    public mutating func takeCommands() -> [MixerCommand] {
+        defer { commands = [] }
+        return commands
+    }
+
+    // MARK: - Inputs
+
+    public mutating func start(_ info: Router.CallInfo) {
+        deliver(.callStarted(info), at: startSample)
+    }
+
+    /// A key reported by the receiver at `sample`.
+    public mutating func key(_ digit: DTMFDigit, at sample: Int64) {
+        fireDue(before: sample)
+        guard !ended else { return }
+        deliver(.digit(digit), at: sample)
+    }
+
+    /// The voice `token` ended at `sample`.
+    public mutating func voiceEnded(token: Int, finished: Bool, at sample: Int64) {
+        fireDue(before: sample)
+        guard let current = voice, current.token == token else { return }
+        voice = nil
+        write(
+            "prompt_end",
+            [
+                LogField("prompt", .string(current.prompt)),
+                LogField("reason", .string(finished ? "finished" : "barge_in")),
+            ],
+            sample)
+        guard finished, !ended else { return }
+        if headPrompts.isEmpty { finishHeadSegment(at: sample) }
+    }
+
+    /// The telephony side reports how a bridged transfer ended.
+    public mutating func transferResult(_ result: TransferResult, at sample: Int64) {
+        fireDue(before: sample)
+        deliver(.transferResult(result), at: sample)
+    }
+
+    /// The caller hung up (or the line was shut down) at `sample`.
+    public mutating func hangup(at sample: Int64) {
+        guard !ended else { return }
+        deliver(.hangup, at: sample)
+        if voice != nil || !segments.isEmpty { commands.append(.stopPrompts) }
+        voice = nil
+        segments = []
+    }
+
+    /// Fires every timer and the far end's answer due before `sample`, in time order.
+    public mutating func fireDue(before sample: Int64) {
+        while !router.ended {
+            let timer = deadlines.filter { $0.value < sample }.min {
+                ($0.value, $0.key.rawValue) < ($1.value, $1.key.rawValue)
+            }
+            let answer = transferAnswer.flatMap { $0.at < sample ? $0 : nil }
+            if let answer, timer.map({ answer.at <= $0.value }) ?? true {
+                transferAnswer = nil
+                deliver(.transferResult(answer.result), at: answer.at)
+            } else if let (kind, due) = timer {
+                deadlines[kind] = nil
+                deliver(.timerFired(kind), at: due)
+            } else {
+                return
+            }
+        }
+    }
+
+    /// Starts the next prompt of the playback queue when nothing plays (call at each frame or period
+    /// start, `sample` being its first sample); missing prompts are logged and skipped (a segment with
+    /// none found finishes at once).
+    public mutating func startNextPrompt(at sample: Int64) {
+        while voice == nil, !router.ended, let head = segments.first {
+            if !headResolved {
+                headResolved = true
+                headPrompts = resolve(head, at: sample)
+                if headPrompts.isEmpty {
+                    finishHeadSegment(at: sample)
+                    continue
+                }
+            }
+            guard !headPrompts.isEmpty else { return }
+            let (id, handle) = headPrompts.removeFirst()
+            let token = nextToken
+            nextToken += 1
+            commands.append(.start(handle, token: token))
+            voice = (token, id)
+            write(
+                "prompt_start",
+                [
+                    LogField("prompt", .string(id)), LogField("language", handle.language.map { .string($0) } ?? .null),
+                    LogField("duration_ms", .int(handle.durationMilliseconds)),
+                ], sample)
+        }
+    }
+
+    /// Writes an event of the call's own (a limit, a shutdown) at `sample`.
+    public func write(_ event: String, _ fields: [LogField], _ sample: Int64) {
+        guard log.includes(event) else { return }
+        emit(log.line(event, node: router.node, fields: fields, at: time(sample)))
+    }
+
+    // MARK: - Internals
+
+    mutating func finishHeadSegment(at sample: Int64) {
+        guard !segments.isEmpty else { return }
+        segments.removeFirst()
+        headResolved = false
+        headPrompts = []
+        deliver(.promptFinished, at: sample)
+    }
+
+    /// The prompts of a segment that exist; each missing one is logged.
+    mutating func resolve(_ segment: Router.Segment, at sample: Int64) -> [(id: String, handle: PromptHandle)] {
+        let ids: [String]
+        let language: String
+        switch segment.content {
+        case .prompt(let id, let lang):
+            ids = [id]
+            language = lang
+        case .say(let kind, let value, let lang):
+            language = lang
+            switch kind {
+            case .digits: ids = Say.digits(value)
+            case .number: ids = Int(value).flatMap { Say.number($0, language: lang) } ?? Say.digits(value)
+            }
+        }
+        var found: [(String, PromptHandle)] = []
+        for id in ids {
+            let neutral = configuration.prompts.items[id]?.languageNeutral == true
+            if let handle = library.lookup(id, language: neutral ? nil : language) {
+                found.append((id, handle))
+            } else {
+                write(
+                    "prompt_missing", [LogField("prompt", .string(id)), LogField("language", .string(language))],
+                    sample)
+            }
+        }
+        return found
+    }
+
+    mutating func deliver(_ event: Router.Event, at sample: Int64) {
+        for output in router.handle(event, at: time(sample)) {
+            switch output {
+            case .play(let new): segments += new
+            case .stopPlayback:
+                segments = []
+                headPrompts = []
+                headResolved = false
+                commands.append(.stopPrompts)
+            case .startTimer(let kind, let milliseconds):
+                deadlines[kind] = sample + Int64(milliseconds * Self.sampleRate / 1000)
+            case .cancelTimer(let kind): deadlines[kind] = nil
+            case .transfer(let request):
+                guard request.mode == .bridge, let result = automaticTransferResult else { continue }
+                let delay: Int
+                switch result {
+                case .ok: delay = 2000
+                case .busy: delay = 1000
+                case .noanswer: delay = request.ringTimeoutSeconds * 1000
+                case .failed: delay = 0
+                }
+                transferAnswer = (result, sample + Int64(delay * Self.sampleRate / 1000))
+            case .hangup: commands.append(.stopPrompts)
+            case .log(let record):
+                if log.includes(record.event) { emit(log.line(record, at: time(sample))) }
+            }
+        }
+    }
+}
