@@ -6,7 +6,7 @@ struct IVRMedia: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ivrmedia",
         abstract: "The media half of an IVR: DTMF detection, G.711 and Opus, prompts and routing.",
-        subcommands: [Detect.self, Generate.self, Convert.self, Simulate.self, Check.self]
+        subcommands: [Detect.self, Generate.self, Convert.self, Simulate.self, Check.self, Run.self]
     )
 
     /// Runs the command and maps every error to a message and a sysexits status.

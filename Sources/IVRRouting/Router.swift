@@ -22,6 +22,9 @@ public struct Router: Sendable {
         case transferResult(TransferResult)
         /// The caller hung up.
         case hangup
+        /// The IVR ends the call itself (`cause`: shutdown, device lost): playback stops and the call
+        /// is hung up.
+        case end(cause: String)
     }
 
     public struct CallInfo: Sendable, Hashable {
@@ -164,6 +167,8 @@ public struct Router: Sendable {
             cancelAllTimers()
             log("hangup", ["cause": "caller"])
             endCall()
+        case .end(let cause):
+            stopAndHangUp(cause: cause)
         }
         return outputs
     }

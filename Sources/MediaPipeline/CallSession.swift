@@ -122,10 +122,11 @@ public struct CallSession {
         deliver(.transferResult(result), at: sample)
     }
 
-    /// The caller hung up (or the line was shut down) at `sample`.
-    public mutating func hangup(at sample: Int64) {
+    /// The caller hung up at `sample` (`cause` nil), or the IVR ends the call (`cause`: shutdown,
+    /// device_lost).
+    public mutating func hangup(at sample: Int64, cause: String? = nil) {
         guard !ended else { return }
-        deliver(.hangup, at: sample)
+        deliver(cause.map { .end(cause: $0) } ?? .hangup, at: sample)
         if voice != nil || !segments.isEmpty { commands.append(.stopPrompts) }
         voice = nil
         segments = []

@@ -1,0 +1,238 @@
+import ArgumentParser
+import AudioIO
+import Foundation
+import IVRRouting
+import MediaPipeline
+import Synchronization
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Answer calls live on an ALSA sound or telephony card, every line at once.",
+        discussion: """
+            One multichannel PCM carries the lines (channel i is line i), or --capture and --playback name \
+            two PCMs. Per line: the DTMF receiver, the menu's router and the prompt mixer. Calls start and \
+            end on the control channel (JSON lines on standard input, and on a Unix socket with --control): \
+            {"event":"call_started","line":"fxo0","caller":"+79001234567","did":"505"}, \
+            {"event":"call_ended","line":"fxo0"}, {"event":"transfer_result","line":"fxo0","result":"busy"}; \
+            or --answer-all answers every line at once and again after each hang-up. Events go out as JSON \
+            lines. SIGINT and SIGTERM end every call cleanly; SIGHUP reloads the menu (a bad file keeps the \
+            old one). A lost device ends the run with exit status 74.
+            """
+    )
+
+    @Option(help: "The menu file (YAML).")
+    var menu: String
+
+    @Option(help: "The PCM for both capture and playback.")
+    var device: String?
+
+    @Option(help: "The capture PCM (with --playback, instead of --device).")
+    var capture: String?
+
+    @Option(help: "The playback PCM.")
+    var playback: String?
+
+    @Option(help: "Open the PCMs from this ALSA configuration file alone (not ~/.asoundrc or the system's).")
+    var alsaConfig: String?
+
+    @Option(help: "Lines on the PCM (default: the number of --line-ids, else 1).")
+    var channels: Int?
+
+    @Option(help: "Line ids, comma-separated (default line0, line1, ...).")
+    var lineIds: String?
+
+    @Option(help: "The device's sample format: S16_LE, MU_LAW or A_LAW (G.711 coded by ivrmedia).")
+    var format: String = "S16_LE"
+
+    @Option(help: "The period asked of the device, ms (it may round it).")
+    var periodMs: Int = 20
+
+    @Option(help: "End after this much audio, seconds.")
+    var duration: Double?
+
+    @Option(help: "Also take control lines from a Unix socket at this path.")
+    var control: String?
+
+    @Flag(help: "Start a call on every line at once, and a new one after each hang-up.")
+    var answerAll = false
+
+    @Option(help: "Write the events to this file (appended) instead of standard output.")
+    var events: String?
+
+    @Flag(help: "Pace the loop with the clock: for devices that do not (ALSA's file plugin).")
+    var pace = false
+
+    @Option(help: "Answer bridged transfers this way (ok, busy, noanswer, failed) when no telephony side does.")
+    var transferResult: String?
+
+    func run() throws {
+        guard let sampleFormat = SampleFormat(rawValue: format) else {
+            throw CLIError(.usage, "--format must be S16_LE, MU_LAW or A_LAW, not \"\(format)\"")
+        }
+        guard (device != nil) != (capture != nil || playback != nil), (capture == nil) == (playback == nil) else {
+            throw CLIError(.usage, "give --device, or both --capture and --playback")
+        }
+        guard (5...200).contains(periodMs) else { throw CLIError(.usage, "--period-ms must be 5...200") }
+        var automatic: TransferResult?
+        if let transferResult {
+            guard let result = TransferResult(rawValue: transferResult) else {
+                throw CLIError(.usage, "--transfer-result must be ok, busy, noanswer or failed")
+            }
+            automatic = result
+        }
+        var ids = lineIds?.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } ?? []
+        let lineCount = channels ?? max(ids.count, 1)
+        guard lineCount >= 1, lineCount <= 256 else { throw CLIError(.usage, "--channels must be 1...256") }
+        if ids.isEmpty { ids = (0..<lineCount).map { "line\($0)" } }
+        guard ids.count == lineCount else {
+            throw CLIError(.usage, "--line-ids names \(ids.count) lines but --channels is \(lineCount)")
+        }
+        if let alsaConfig, !FileManager.default.fileExists(atPath: alsaConfig) {
+            throw CLIError(.noInput, "\(alsaConfig): no such ALSA configuration file")
+        }
+
+        let (configuration, warnings) = try MenuFile.load(menu)
+        for warning in warnings { StandardError.write("\(warning)\n") }
+        let library = try MenuFile.prompts(configuration)
+
+        func pcm(_ name: String) -> DeviceConfiguration {
+            DeviceConfiguration(
+                name: name, configFile: alsaConfig, channels: lineCount, format: sampleFormat,
+                periodFrames: periodMs * 8)
+        }
+        let duplex: DuplexDevice
+        do {
+            duplex = try DuplexDevice(capture: pcm(capture ?? device!), playback: pcm(playback ?? device!))
+        } catch {
+            throw CLIError(ExitStatus(rawValue: error.exitStatus) ?? .ioError, error.description)
+        }
+
+        let sink = try EventSink(path: events)
+        var options = LiveEngine<DuplexDevice>.Options(lineIDs: ids, menuPath: menu)
+        options.answerAll = answerAll
+        options.durationSeconds = duration
+        options.pace = pace
+        options.transferResult = automatic
+        let engine = LiveEngine(
+            device: duplex, configuration: configuration, library: library, options: options, emit: sink.write)
+        ControlReader.standardInput(engine)
+        if let control { try ControlReader.socket(at: control, engine) }
+        Signals.install()
+        let outcome = engine.run(signals: Signals.take)
+        if let control { unlink(control) }
+        sink.flush()
+        if case .deviceFailed(let error) = outcome {
+            throw CLIError(.ioError, error.description)
+        }
+    }
+}
+
+/// The event log's destination: standard output, or a file opened for appending.
+final class EventSink: Sendable {
+    private let handle: FileHandle
+
+    init(path: String?) throws {
+        guard let path else {
+            handle = FileHandle.standardOutput
+            return
+        }
+        if !FileManager.default.fileExists(atPath: path) {
+            guard FileManager.default.createFile(atPath: path, contents: nil) else {
+                throw CLIError(.ioError, "\(path): cannot create the events file")
+            }
+        }
+        guard let file = FileHandle(forWritingAtPath: path) else {
+            throw CLIError(.ioError, "\(path): cannot open the events file for writing")
+        }
+        file.seekToEndOfFile()
+        handle = file
+    }
+
+    func write(_ line: String) { handle.write(Data((line + "\n").utf8)) }
+    func flush() { try? handle.synchronize() }
+}
+
+/// SIGINT, SIGTERM and SIGHUP, noted by an async-signal-safe handler and taken by the control loop.
+enum Signals {
+    static let pending = Atomic<UInt32>(0)
+
+    static func install() {
+        for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
+            signal(signalNumber) { number in
+                _ = Signals.pending.bitwiseOr(UInt32(1) << UInt32(number), ordering: .relaxed)
+            }
+        }
+    }
+
+    /// The next pending signal (terminating ones first), or nil.
+    static func take() -> Int32? {
+        for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
+            let bit = UInt32(1) << UInt32(signalNumber)
+            if pending.bitwiseAnd(~bit, ordering: .relaxed).oldValue & bit != 0 { return signalNumber }
+        }
+        return nil
+    }
+}
+
+/// Control lines from standard input and a Unix socket, each on a thread of its own.
+enum ControlReader {
+    static func standardInput(_ engine: LiveEngine<DuplexDevice>) {
+        let box = EngineBox(engine)
+        let thread = Thread {
+            while let line = readLine() {
+                if !line.trimmingCharacters(in: .whitespaces).isEmpty { box.engine.submit(line) }
+            }
+        }
+        thread.start()
+    }
+
+    static func socket(at path: String, _ engine: LiveEngine<DuplexDevice>) throws {
+        unlink(path)
+        let fd = Foundation.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw CLIError(.ioError, "\(path): socket() failed: \(String(cString: strerror(errno)))") }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+            throw CLIError(.usage, "\(path): the socket path is too long")
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, byte) in bytes.enumerated() { raw[i] = byte }
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        guard bound == 0, listen(fd, 8) == 0 else {
+            throw CLIError(.ioError, "\(path): cannot listen: \(String(cString: strerror(errno)))")
+        }
+        let box = EngineBox(engine)
+        Thread {
+            while true {
+                let client = accept(fd, nil, nil)
+                if client < 0 { return }
+                Thread {
+                    let handle = FileHandle(fileDescriptor: client, closeOnDealloc: true)
+                    var pending = Data()
+                    while true {
+                        let chunk = handle.availableData
+                        if chunk.isEmpty { break }
+                        pending.append(chunk)
+                        while let newline = pending.firstIndex(of: 0x0A) {
+                            let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
+                            pending.removeSubrange(pending.startIndex...newline)
+                            if !line.trimmingCharacters(in: .whitespaces).isEmpty { box.engine.submit(line) }
+                        }
+                    }
+                }.start()
+            }
+        }.start()
+    }
+}
+
+/// The engine, handed to the reader threads (they only call `submit`, which is thread-safe).
+final class EngineBox: @unchecked Sendable {
+    let engine: LiveEngine<DuplexDevice>
+    init(_ engine: LiveEngine<DuplexDevice>) { self.engine = engine }
+}

@@ -1,0 +1,175 @@
+import AudioIO
+import DSPCore
+import Foundation
+import PromptMixer
+import Synchronization
+
+/// A line's mixer in a box, so that the control thread can hand a new one to the audio thread (after a
+/// reload with new prompts) and get the old one back to free it: nothing is freed on the audio thread.
+public final class MixerBox: @unchecked Sendable {
+    // Confinement: owned by the audio thread while installed; by the control thread before and after.
+    var mixer: LineMixer
+    init(_ mixer: LineMixer) { self.mixer = mixer }
+}
+
+/// Control thread -> audio thread.
+enum AudioCommand: Sendable {
+    case mixer(line: Int, MixerCommand)
+    case replaceMixer(line: Int, MixerBox)
+}
+
+/// Audio thread -> control thread. Sample numbers count from the start of the run, per line the same.
+enum AudioEvent: Sendable {
+    case key(line: Int, digit: DTMFDigit, sample: Int64)
+    case voiceEnded(line: Int, token: Int, finished: Bool, sample: Int64)
+    case xrun(sample: Int64)
+    /// The loop stopped: at the requested duration or shutdown (nil), or because the device failed.
+    case stopped(sample: Int64, error: ALSAError?)
+    case released(MixerBox)
+}
+
+/// The audio thread's loop over one duplex device: per period, read every line's captured samples, run
+/// each line's DTMF receiver, apply the control thread's commands, render each line's mixer, and write
+/// the playback. Periods of any length (the device may round the 20 ms asked for): the receiver and the
+/// mixer take blocks of any size.
+///
+/// Everything is allocated in `init`; `run` allocates nothing, takes no lock, logs nothing and blocks
+/// only in the device's read and write (and, with `pace`, on the clock that stands in for a device that
+/// does not pace itself, such as ALSA's file plugin).
+final class AudioLoop<Device: DuplexAudio>: @unchecked Sendable {
+    // Confinement: `run` and everything it touches belong to the audio thread; the control thread uses
+    // only the rings and the atomics.
+    let device: Device
+    let lines: Int
+    let period: Int
+    let commands: SPSCRing<AudioCommand>
+    let events: SPSCRing<AudioEvent>
+    /// Samples per line processed so far: the clock the control thread schedules against.
+    let clock = Atomic<Int64>(0)
+    let stopRequested = Atomic<Bool>(false)
+    let finished = Atomic<Bool>(false)
+    /// Events that did not fit in the ring (never expected; counted, not silent).
+    let droppedEvents = Atomic<Int>(0)
+    let limit: Int64?
+    let pace: Bool
+
+    private var detectors: [DTMFDetector]
+    private var mixers: [MixerBox]
+    private var tokens: [Int]
+    private var capture: [Int16]
+    private var playback: [Int16]
+    private var lineIn: [Int16]
+    private var lineOut: [Int16]
+
+    init(device: Device, mixers: [MixerBox], durationSeconds: Double?, pace: Bool) {
+        self.device = device
+        lines = device.channels
+        period = device.periodFrames
+        precondition(mixers.count == lines, "one mixer per line")
+        commands = SPSCRing(capacity: 1024 + 64 * lines)
+        events = SPSCRing(capacity: 4096 + 64 * lines)
+        detectors = [DTMFDetector](repeating: DTMFDetector(), count: lines)
+        self.mixers = mixers
+        tokens = [Int](repeating: 0, count: lines * LineMixer.maximumVoiceCapacity)
+        capture = [Int16](repeating: 0, count: period * lines)
+        playback = [Int16](repeating: 0, count: period * lines)
+        lineIn = [Int16](repeating: 0, count: period)
+        lineOut = [Int16](repeating: 0, count: period)
+        limit = durationSeconds.map { Int64(($0 * 8000).rounded()) }
+        self.pace = pace
+    }
+
+    private func post(_ event: AudioEvent) {
+        if !events.push(event) { droppedEvents.add(1, ordering: .relaxed) }
+    }
+
+    /// The loop; returns when the duration is reached, a stop is requested, or the device fails.
+    ///
+    /// Real-time safe: no allocation, locks, logging or blocking except on the device (and the pacing
+    /// clock).
+    func run() {
+        var position: Int64 = 0
+        var failure: ALSAError?
+        var deadline = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &deadline)
+        let periodNanoseconds = period * 1_000_000_000 / 8000
+        do throws(ALSAError) {
+            try device.start()
+            while !stopRequested.load(ordering: .relaxed) {
+                if let limit, position >= limit { break }
+                if pace {
+                    deadline.tv_nsec += periodNanoseconds
+                    while deadline.tv_nsec >= 1_000_000_000 {
+                        deadline.tv_nsec -= 1_000_000_000
+                        deadline.tv_sec += 1
+                    }
+                    clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, nil)
+                }
+                let read = try capture.withUnsafeMutableBufferPointer { buffer throws(ALSAError) in
+                    try device.read(into: buffer, frames: period)
+                }
+                if read.recoveredXrun { post(.xrun(sample: position)) }
+                applyCommands()
+                processLines(at: position)
+                let written = try playback.withUnsafeBufferPointer { buffer throws(ALSAError) in
+                    try device.write(buffer, frames: period)
+                }
+                if written.recoveredXrun { post(.xrun(sample: position)) }
+                position += Int64(period)
+                clock.store(position, ordering: .releasing)
+            }
+        } catch {
+            failure = error
+        }
+        device.stop()
+        post(.stopped(sample: position, error: failure))
+        finished.store(true, ordering: .releasing)
+    }
+
+    private func applyCommands() {
+        while let command = commands.pop() {
+            switch command {
+            case .mixer(let line, .start(let handle, let token)):
+                if let voice = mixers[line].mixer.start(handle, tag: .prompt) {
+                    tokens[line * LineMixer.maximumVoiceCapacity + voice.slot] = token
+                }
+            case .mixer(let line, .stopPrompts):
+                _ = mixers[line].mixer.stopAll(tag: .prompt)
+            case .replaceMixer(let line, let box):
+                let old = mixers[line]
+                mixers[line] = box
+                post(.released(old))
+            }
+        }
+    }
+
+    private func processLines(at position: Int64) {
+        let lines = self.lines, period = self.period
+        for line in 0..<lines {
+            capture.withUnsafeBufferPointer { captured in
+                lineIn.withUnsafeMutableBufferPointer { input in
+                    for frame in 0..<period { input[frame] = captured[frame * lines + line] }
+                }
+            }
+            lineIn.withUnsafeBufferPointer { input in
+                detectors[line].process(input) { event in
+                    if event.kind == .keyDown {
+                        post(.key(line: line, digit: event.digit, sample: event.reportedSample))
+                    }
+                }
+            }
+            let ends = lineOut.withUnsafeMutableBufferPointer { mixers[line].mixer.render(into: $0) }
+            for end in ends {
+                post(
+                    .voiceEnded(
+                        line: line, token: tokens[line * LineMixer.maximumVoiceCapacity + end.voice.slot],
+                        finished: end.reason == .finished, sample: position + Int64(end.sampleOffset)))
+            }
+            lineOut.withUnsafeBufferPointer { output in
+                playback.withUnsafeMutableBufferPointer { out in
+                    for frame in 0..<period { out[frame * lines + line] = output[frame] }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,290 @@
+import AudioIO
+import DSPCore
+import Foundation
+import IVRRouting
+import PromptMixer
+import Synchronization
+
+/// The live IVR on a duplex device (`ivrmedia run`): one audio thread runs every line's receiver and
+/// mixer (`AudioLoop`), and the calling thread is the control plane: calls (`CallSession`, one per line),
+/// timers on the audio clock, the control channel, signals, reloads and the event log.
+///
+/// The two threads meet only in two single-producer single-consumer rings and a few atomics.
+public final class LiveEngine<Device: DuplexAudio> {
+    public struct Options: Sendable {
+        /// The id of each line (channel i is line i).
+        public var lineIDs: [String]
+        /// Start a call on every line at once, and a new one after each ends.
+        public var answerAll = false
+        /// Stop after this much audio, seconds.
+        public var durationSeconds: Double?
+        /// Pace the loop with the clock (for devices that do not pace themselves).
+        public var pace = false
+        /// Answer bridged transfers this way after a ring, when no telephony side reports them.
+        public var transferResult: TransferResult?
+        /// The menu file, for reloads.
+        public var menuPath: String
+
+        public init(lineIDs: [String], menuPath: String) {
+            self.lineIDs = lineIDs
+            self.menuPath = menuPath
+        }
+    }
+
+    /// How the run ended.
+    public enum Outcome: Sendable, Equatable {
+        case finished
+        case signalled(Int32)
+        case deviceFailed(ALSAError)
+    }
+
+    let options: Options
+    let loop: AudioLoop<Device>
+    var configuration: MenuConfiguration
+    var library: PromptLibrary
+    /// The library of the mixer installed on each line.
+    var lineLibrary: [UInt64]
+    var sessions: [CallSession?]
+    var ticketCounter: TicketCounter?
+    var callCount = 0
+    let emit: (String) -> Void
+    let control = ControlInbox()
+
+    /// Prepares the engine; allocates the audio loop's buffers and every line's mixer.
+    public init(
+        device: Device, configuration: MenuConfiguration, library: PromptLibrary, options: Options,
+        emit: @escaping (String) -> Void
+    ) {
+        precondition(options.lineIDs.count == device.channels, "one line id per channel")
+        self.options = options
+        self.configuration = configuration
+        self.library = library
+        self.emit = emit
+        let mixers = (0..<device.channels).map { _ in MixerBox(LineMixer(library: library, voiceCapacity: 4)) }
+        loop = AudioLoop(device: device, mixers: mixers, durationSeconds: options.durationSeconds, pace: options.pace)
+        lineLibrary = [UInt64](repeating: library.identifier, count: device.channels)
+        sessions = [CallSession?](repeating: nil, count: device.channels)
+    }
+
+    /// The control channel: JSON lines `{"event":"call_started","line":"fxo0","caller":"…","did":"…"}`,
+    /// `{"event":"call_ended","line":"fxo0"}`, `{"event":"transfer_result","line":"fxo0","result":"busy"}`.
+    /// Any thread may submit; the control loop takes them in order.
+    public func submit(_ line: String) { control.append(line) }
+
+    /// Runs until the duration is reached, a signal ends it (`signals` polled between periods), or the
+    /// device fails. Every call still up gets its `call_end`; the events are all written.
+    public func run(signals: () -> Int32?) -> Outcome {
+        let thread = Thread { [loop] in loop.run() }
+        thread.name = "ivrmedia-audio"
+        thread.stackSize = 1 << 20
+        thread.start()
+        if options.answerAll {
+            for line in 0..<sessions.count { startCall(line: line, info: Router.CallInfo(line: options.lineIDs[line])) }
+        }
+        var outcome = Outcome.finished
+        var stopping = false
+        while true {
+            var stoppedEvent: (Int64, ALSAError?)?
+            while let event = loop.events.pop() {
+                if case .stopped(let sample, let error) = event {
+                    stoppedEvent = (sample, error)
+                } else {
+                    handle(event)
+                }
+            }
+            let now = loop.clock.load(ordering: .acquiring)
+            for line in control.take() { handleControl(line, at: now) }
+            if !stopping, let signal = signals() {
+                if signal == SIGHUP {
+                    reload(at: now)
+                } else {
+                    outcome = .signalled(signal)
+                    stopping = true
+                    loop.stopRequested.store(true, ordering: .relaxed)
+                }
+            }
+            tick(at: now)
+            if let (sample, error) = stoppedEvent {
+                if let error { outcome = .deviceFailed(error) }
+                let cause: String
+                switch outcome {
+                case .finished: cause = "end_of_run"
+                case .signalled: cause = "shutdown"
+                case .deviceFailed: cause = "device_lost"
+                }
+                if let error { writeEngine("device_error", [LogField("message", .string(error.description))]) }
+                for line in sessions.indices { endCall(line: line, at: sample, cause: cause) }
+                break
+            }
+            usleep(2000)
+        }
+        thread.cancel()
+        while !loop.finished.load(ordering: .acquiring) { usleep(1000) }
+        return outcome
+    }
+
+    // MARK: - Calls
+
+    func startCall(line: Int, info: Router.CallInfo, at sample: Int64? = nil) {
+        let now = sample ?? loop.clock.load(ordering: .acquiring)
+        if lineLibrary[line] != library.identifier {
+            // A reload brought new prompts: the line gets a mixer of the new library for its next call.
+            _ = loop.commands.push(.replaceMixer(line: line, MixerBox(LineMixer(library: library, voiceCapacity: 4))))
+            lineLibrary[line] = library.identifier
+        }
+        callCount += 1
+        let date = Date()
+        let lineID = options.lineIDs[line]
+        let ticket = CallSession.ticket(configuration, counter: &ticketCounter, at: date, line: lineID)
+        var session = CallSession(
+            configuration: configuration, library: library, callID: "\(lineID)-\(callCount)", ticket: ticket,
+            line: lineID, startSample: now, startDate: date, automaticTransferResult: options.transferResult,
+            emit: emit)
+        session.start(Router.CallInfo(line: lineID, did: info.did, caller: info.caller))
+        sessions[line] = session
+        flush(line: line)
+    }
+
+    func endCall(line: Int, at sample: Int64, cause: String?) {
+        guard var session = sessions[line] else { return }
+        session.hangup(at: sample, cause: cause)
+        sessions[line] = session
+        flush(line: line)
+        sessions[line] = nil
+    }
+
+    /// Timers, queued prompts and ended calls, at the audio clock `now`.
+    func tick(at now: Int64) {
+        for line in sessions.indices {
+            guard var session = sessions[line] else { continue }
+            session.fireDue(before: now)
+            session.startNextPrompt(at: now)
+            sessions[line] = session
+            flush(line: line)
+            if session.ended {
+                sessions[line] = nil
+                if options.answerAll {
+                    startCall(line: line, info: Router.CallInfo(line: options.lineIDs[line]), at: now)
+                }
+            }
+        }
+    }
+
+    /// Sends the line's mixer commands to the audio thread.
+    func flush(line: Int) {
+        guard var session = sessions[line] else { return }
+        for command in session.takeCommands() {
+            if !loop.commands.push(.mixer(line: line, command)) {
+                writeEngine("error", [LogField("message", "command ring full")])
+            }
+        }
+        sessions[line] = session
+    }
+
+    func handle(_ event: AudioEvent) {
+        switch event {
+        case .key(let line, let digit, let sample):
+            guard var session = sessions[line] else { return }
+            session.key(digit, at: sample)
+            sessions[line] = session
+            flush(line: line)
+        case .voiceEnded(let line, let token, let finished, let sample):
+            guard var session = sessions[line] else { return }
+            session.voiceEnded(token: token, finished: finished, at: sample)
+            session.startNextPrompt(at: sample)
+            sessions[line] = session
+            flush(line: line)
+        case .xrun(let sample):
+            writeEngine("xrun", [LogField("sample", .int(Int(sample)))])
+        case .released:
+            break  // the old mixer is freed here, on the control thread
+        case .stopped:
+            break
+        }
+    }
+
+    // MARK: - The control channel
+
+    func handleControl(_ text: String, at now: Int64) {
+        guard let data = text.data(using: .utf8),
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let event = object["event"] as? String
+        else {
+            writeEngine("control_error", [LogField("message", .string("not a JSON object with \"event\": \(text)"))])
+            return
+        }
+        let lineName = object["line"] as? String
+        guard let line = lineName.flatMap({ options.lineIDs.firstIndex(of: $0) }) ?? (object["line"] as? Int) else {
+            writeEngine("control_error", [LogField("message", .string("no such line: \(text)"))])
+            return
+        }
+        switch event {
+        case "call_started":
+            if sessions[line] != nil { endCall(line: line, at: now, cause: "replaced") }
+            startCall(
+                line: line,
+                info: Router.CallInfo(
+                    line: options.lineIDs[line], did: object["did"] as? String, caller: object["caller"] as? String),
+                at: now)
+        case "call_ended":
+            endCall(line: line, at: now, cause: nil)
+        case "transfer_result":
+            guard let raw = object["result"] as? String, let result = TransferResult(rawValue: raw) else {
+                writeEngine(
+                    "control_error",
+                    [LogField("message", .string("transfer_result needs result ok|busy|noanswer|failed"))])
+                return
+            }
+            guard var session = sessions[line] else { return }
+            session.transferResult(result, at: now)
+            sessions[line] = session
+            flush(line: line)
+        default:
+            writeEngine("control_error", [LogField("message", .string("unknown event \(event)"))])
+        }
+    }
+
+    // MARK: - Reload
+
+    /// SIGHUP: read and validate the menu file again; on success new calls use it (calls already running
+    /// keep the configuration they started with); on failure nothing changes and the problems are logged.
+    func reload(at now: Int64) {
+        do {
+            let (fresh, _) = try MenuConfiguration.load(path: options.menuPath)
+            let prompts = try MenuPrompts.load(fresh)
+            configuration = fresh
+            library = prompts
+            writeEngine(
+                "config_reloaded",
+                [LogField("path", .string(options.menuPath)), LogField("version_hash", .string(fresh.versionHash))])
+        } catch let error as ConfigurationError {
+            writeEngine(
+                "config_reload_failed",
+                [
+                    LogField("path", .string(options.menuPath)),
+                    LogField("problems", .array(error.errors.map { .string($0.description) })),
+                ])
+        } catch {
+            writeEngine(
+                "config_reload_failed",
+                [LogField("path", .string(options.menuPath)), LogField("problems", .array([.string("\(error)")]))])
+        }
+    }
+
+    /// An event of the engine itself (not of a call).
+    func writeEngine(_ event: String, _ fields: [LogField]) {
+        let log = EventLog(callID: "", ticket: nil, line: nil, callStart: Date(), localTimeZone: nil)
+        emit(log.line(event, node: nil, fields: fields, at: Date()))
+    }
+}
+
+/// Lines from the control channel (standard input, a Unix socket), handed to the control loop.
+final class ControlInbox: Sendable {
+    private let lines = Mutex<[String]>([])
+    func append(_ line: String) { lines.withLock { $0.append(line) } }
+    func take() -> [String] {
+        lines.withLock { lines in
+            defer { lines = [] }; return lines
+        }
+    }
+}
