@@ -59,7 +59,15 @@ demo: build
 	echo '$$ ivrmedia simulate --menu examples/operator-hotline.yaml --caller $(DEMO_DIR)/demo-call.al --heard $(DEMO_DIR)/heard.wav'; \
 	$$bin/ivrmedia simulate --menu examples/operator-hotline.yaml --caller $(DEMO_DIR)/demo-call.al \
 		--heard $(DEMO_DIR)/heard.wav; \
-	echo "== What the caller heard: $(DEMO_DIR)/heard.wav"
+	echo "== What the caller heard: $(DEMO_DIR)/heard.wav"; \
+	echo; echo "== Live: ivrmedia run on a sound card that needs no hardware (examples/alsa-demo.conf: ALSA's file"; \
+	echo "   plugin, capture from a recorded call, paced in real time), events printed as they happen"; \
+	$$bin/ivrmedia generate "9,,505#" --lead-ms 700 --on-ms 70 --off-ms 80 --level-dbm0 -12 -o $(DEMO_DIR)/demo-call.sln; \
+	echo '$$ ivrmedia run --menu examples/operator-hotline.yaml --alsa-config examples/alsa-demo.conf --device ivrdemo --line-ids fxo0 --answer-all --pace --duration 7 --transfer-result ok'; \
+	$$bin/ivrmedia run --menu examples/operator-hotline.yaml --alsa-config examples/alsa-demo.conf --device ivrdemo \
+		--line-ids fxo0 --answer-all --pace --duration 7 --transfer-result ok < /dev/null; \
+	$$bin/ivrmedia convert $(DEMO_DIR)/heard.raw $(DEMO_DIR)/heard-live.wav; \
+	echo "== What the caller heard on the line: $(DEMO_DIR)/heard-live.wav"
 
 test: deps-test
 	$(SWIFT) build --build-tests
