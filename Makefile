@@ -63,9 +63,9 @@ demo: build
 	echo; echo "== Live: ivrmedia run on a sound card that needs no hardware (examples/alsa-demo.conf: ALSA's file"; \
 	echo "   plugin, capture from a recorded call, paced in real time), events printed as they happen"; \
 	$$bin/ivrmedia generate "9,,505#" --lead-ms 700 --on-ms 70 --off-ms 80 --level-dbm0 -12 -o $(DEMO_DIR)/demo-call.sln; \
-	echo '$$ ivrmedia run --menu examples/operator-hotline.yaml --alsa-config examples/alsa-demo.conf --device ivrdemo --line-ids fxo0 --answer-all --pace --duration 7 --transfer-result ok'; \
+	echo '$$ ivrmedia run --menu examples/operator-hotline.yaml --alsa-config examples/alsa-demo.conf --device ivrdemo --line-ids fxo0 --answer-all --pacing clock --duration 7 --transfer-result ok'; \
 	$$bin/ivrmedia run --menu examples/operator-hotline.yaml --alsa-config examples/alsa-demo.conf --device ivrdemo \
-		--line-ids fxo0 --answer-all --pace --duration 7 --transfer-result ok < /dev/null; \
+		--line-ids fxo0 --answer-all --pacing clock --duration 7 --transfer-result ok < /dev/null; \
 	$$bin/ivrmedia convert $(DEMO_DIR)/heard.raw $(DEMO_DIR)/heard-live.wav; \
 	echo "== What the caller heard on the line: $(DEMO_DIR)/heard-live.wav"
 

@@ -59,8 +59,13 @@ struct Run: ParsableCommand {
     @Option(help: "Write the events to this file (appended) instead of standard output.")
     var events: String?
 
-    @Flag(help: "Pace the loop with the clock: for devices that do not (ALSA's file plugin).")
-    var pace = false
+    @Option(
+        help: """
+            What keeps time: device (a sound card, JACK), clock (20 ms a period, for devices that do not, \
+            such as ALSA's file plugin), lockstep (as fast as possible with every decision on time: tests \
+            and offline runs).
+            """)
+    var pacing: String = "device"
 
     @Option(help: "Answer bridged transfers this way (ok, busy, noanswer, failed) when no telephony side does.")
     var transferResult: String?
@@ -71,6 +76,9 @@ struct Run: ParsableCommand {
         }
         guard (device != nil) != (capture != nil || playback != nil), (capture == nil) == (playback == nil) else {
             throw CLIError(.usage, "give --device, or both --capture and --playback")
+        }
+        guard let audioPacing = AudioPacing(rawValue: pacing) else {
+            throw CLIError(.usage, "--pacing must be device, clock or lockstep, not \"\(pacing)\"")
         }
         guard (5...200).contains(periodMs) else { throw CLIError(.usage, "--period-ms must be 5...200") }
         var automatic: TransferResult?
@@ -111,7 +119,7 @@ struct Run: ParsableCommand {
         var options = LiveEngine<DuplexDevice>.Options(lineIDs: ids, menuPath: menu)
         options.answerAll = answerAll
         options.durationSeconds = duration
-        options.pace = pace
+        options.pacing = audioPacing
         options.transferResult = automatic
         let engine = LiveEngine(
             device: duplex, configuration: configuration, library: library, options: options, emit: sink.write)

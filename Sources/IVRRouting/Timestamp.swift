@@ -63,7 +63,9 @@ extension Timestamp {
         reference = min(max(reference, -1e14), 1e14)
         let wholeSeconds = reference.rounded(.down)
         let fraction = reference - wholeSeconds  // exact: the low bits of `reference`
-        let tolerance = max(reference.ulp, 1e-9)
+        // Sums of sample times (multiples of 125 µs) carry a few ulps of rounding: half a microsecond of
+        // slack keeps an instant that is exactly on a millisecond from printing as the one before.
+        let tolerance = max(reference.ulp, 5e-7)
         var milliseconds = Int(((fraction + tolerance) * 1000).rounded(.down))
         var seconds = Int(wholeSeconds)
         if milliseconds >= 1000 {

@@ -12,6 +12,19 @@ public final class MixerBox: @unchecked Sendable {
     init(_ mixer: LineMixer) { self.mixer = mixer }
 }
 
+/// What keeps time in the live loop.
+public enum AudioPacing: String, Sendable, CaseIterable {
+    /// The device (a sound card, JACK): the loop runs as fast as it reads.
+    case device
+    /// The monotonic clock, 20 ms a period (for devices that do not keep time, such as ALSA's file
+    /// plugin): real time without a card.
+    case clock
+    /// No time at all: after each period the loop waits for the control thread to catch up, so a
+    /// recording runs as fast as it can be processed with every decision on time (tests, offline
+    /// runs; never on a real line).
+    case lockstep
+}
+
 /// Control thread -> audio thread.
 enum AudioCommand: Sendable {
     case mixer(line: Int, MixerCommand)
@@ -51,7 +64,9 @@ final class AudioLoop<Device: DuplexAudio>: @unchecked Sendable {
     /// Events that did not fit in the ring (never expected; counted, not silent).
     let droppedEvents = Atomic<Int>(0)
     let limit: Int64?
-    let pace: Bool
+    let pacing: AudioPacing
+    /// With `.lockstep`: the audio clock up to which the control thread has handled everything.
+    let acknowledged = Atomic<Int64>(0)
 
     private var detectors: [DTMFDetector]
     private var mixers: [MixerBox]
@@ -61,7 +76,7 @@ final class AudioLoop<Device: DuplexAudio>: @unchecked Sendable {
     private var lineIn: [Int16]
     private var lineOut: [Int16]
 
-    init(device: Device, mixers: [MixerBox], durationSeconds: Double?, pace: Bool) {
+    init(device: Device, mixers: [MixerBox], durationSeconds: Double?, pacing: AudioPacing) {
         self.device = device
         lines = device.channels
         period = device.periodFrames
@@ -76,7 +91,7 @@ final class AudioLoop<Device: DuplexAudio>: @unchecked Sendable {
         lineIn = [Int16](repeating: 0, count: period)
         lineOut = [Int16](repeating: 0, count: period)
         limit = durationSeconds.map { Int64(($0 * 8000).rounded()) }
-        self.pace = pace
+        self.pacing = pacing
     }
 
     private func post(_ event: AudioEvent) {
@@ -97,7 +112,7 @@ final class AudioLoop<Device: DuplexAudio>: @unchecked Sendable {
             try device.start()
             while !stopRequested.load(ordering: .relaxed) {
                 if let limit, position >= limit { break }
-                if pace {
+                if pacing == .clock {
                     deadline.tv_nsec += periodNanoseconds
                     while deadline.tv_nsec >= 1_000_000_000 {
                         deadline.tv_nsec -= 1_000_000_000
@@ -117,6 +132,11 @@ final class AudioLoop<Device: DuplexAudio>: @unchecked Sendable {
                 if written.recoveredXrun { post(.xrun(sample: position)) }
                 position += Int64(period)
                 clock.store(position, ordering: .releasing)
+                if pacing == .lockstep {
+                    while acknowledged.load(ordering: .acquiring) < position, !stopRequested.load(ordering: .relaxed) {
+                        sched_yield()
+                    }
+                }
             }
         } catch {
             failure = error

@@ -18,8 +18,9 @@ public final class LiveEngine<Device: DuplexAudio> {
         public var answerAll = false
         /// Stop after this much audio, seconds.
         public var durationSeconds: Double?
-        /// Pace the loop with the clock (for devices that do not pace themselves).
-        public var pace = false
+        /// What keeps time: the device, the clock (devices that do not), or lockstep with the control
+        /// thread (tests and offline runs).
+        public var pacing = AudioPacing.device
         /// Answer bridged transfers this way after a ring, when no telephony side reports them.
         public var transferResult: TransferResult?
         /// The menu file, for reloads.
@@ -61,7 +62,8 @@ public final class LiveEngine<Device: DuplexAudio> {
         self.library = library
         self.emit = emit
         let mixers = (0..<device.channels).map { _ in MixerBox(LineMixer(library: library, voiceCapacity: 4)) }
-        loop = AudioLoop(device: device, mixers: mixers, durationSeconds: options.durationSeconds, pace: options.pace)
+        loop = AudioLoop(
+            device: device, mixers: mixers, durationSeconds: options.durationSeconds, pacing: options.pacing)
         lineLibrary = [UInt64](repeating: library.identifier, count: device.channels)
         sessions = [CallSession?](repeating: nil, count: device.channels)
     }
@@ -74,16 +76,31 @@ public final class LiveEngine<Device: DuplexAudio> {
     /// Runs until the duration is reached, a signal ends it (`signals` polled between periods), or the
     /// device fails. Every call still up gets its `call_end`; the events are all written.
     public func run(signals: () -> Int32?) -> Outcome {
+        // The first calls start before the audio does, so that their first prompts start with it.
+        if options.answerAll {
+            for line in 0..<sessions.count {
+                startCall(line: line, info: Router.CallInfo(line: options.lineIDs[line]), at: 0)
+            }
+        }
+        for line in control.take() { handleControl(line, at: 0) }
+        tick(at: 0)
         let thread = Thread { [loop] in loop.run() }
         thread.name = "ivrmedia-audio"
         thread.stackSize = 1 << 20
         thread.start()
-        if options.answerAll {
-            for line in 0..<sessions.count { startCall(line: line, info: Router.CallInfo(line: options.lineIDs[line])) }
-        }
         var outcome = Outcome.finished
         var stopping = false
+        var acknowledged: Int64 = -1
         while true {
+            // The clock first: every event of the periods up to it is already in the ring (the audio
+            // thread posts a period's events before it advances the clock).
+            let now = loop.clock.load(ordering: .acquiring)
+            if options.pacing == .lockstep, now == acknowledged, !loop.finished.load(ordering: .acquiring) {
+                // Lockstep: wait for the next whole period (its events are all posted before its clock).
+                sched_yield()
+                continue
+            }
+            acknowledged = now
             var stoppedEvent: (Int64, ALSAError?)?
             while let event = loop.events.pop() {
                 if case .stopped(let sample, let error) = event {
@@ -92,7 +109,6 @@ public final class LiveEngine<Device: DuplexAudio> {
                     handle(event)
                 }
             }
-            let now = loop.clock.load(ordering: .acquiring)
             for line in control.take() { handleControl(line, at: now) }
             if !stopping, let signal = signals() {
                 if signal == SIGHUP {
@@ -104,6 +120,7 @@ public final class LiveEngine<Device: DuplexAudio> {
                 }
             }
             tick(at: now)
+            loop.acknowledged.store(now, ordering: .releasing)
             if let (sample, error) = stoppedEvent {
                 if let error { outcome = .deviceFailed(error) }
                 let cause: String
@@ -116,7 +133,11 @@ public final class LiveEngine<Device: DuplexAudio> {
                 for line in sessions.indices { endCall(line: line, at: sample, cause: cause) }
                 break
             }
-            usleep(2000)
+            if options.pacing == .lockstep {
+                sched_yield()
+            } else {
+                usleep(2000)
+            }
         }
         thread.cancel()
         while !loop.finished.load(ordering: .acquiring) { usleep(1000) }
@@ -133,7 +154,8 @@ public final class LiveEngine<Device: DuplexAudio> {
             lineLibrary[line] = library.identifier
         }
         callCount += 1
-        let date = Date()
+        // Whole milliseconds, so that `t_ms` (sample times from here) is exact.
+        let date = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 * 1000).rounded(.down) / 1000)
         let lineID = options.lineIDs[line]
         let ticket = CallSession.ticket(configuration, counter: &ticketCounter, at: date, line: lineID)
         var session = CallSession(

@@ -59,7 +59,9 @@ final class Collected: Sendable {
 }
 
 @Suite(.serialized) struct LiveEngineTests {
-    static func engine(_ device: MemoryDuplex, duration: Double, answerAll: Bool = true) throws -> (
+    static func engine(
+        _ device: MemoryDuplex, duration: Double, answerAll: Bool = true, pacing: AudioPacing = .clock
+    ) throws -> (
         LiveEngine<MemoryDuplex>, Collected
     ) {
         let configuration = try CallSimulationTests.menu(root: CallSimulationTests.promptRoot())
@@ -68,7 +70,7 @@ final class Collected: Sendable {
             lineIDs: (0..<device.channels).map { "fxo\($0)" }, menuPath: "/tmp/none.yaml")
         options.answerAll = answerAll
         options.durationSeconds = duration
-        options.pace = true
+        options.pacing = pacing
         options.transferResult = .ok
         let lines = Collected()
         let engine = LiveEngine(device: device, configuration: configuration, library: library, options: options) {
@@ -121,6 +123,37 @@ final class Collected: Sendable {
         #expect(tone(device.output[0], 600, 750, 1050) > 500)
         #expect(tone(device.output[0], 440, 750, 1050) < greeting / 100)
         #expect(tone(device.output[1], 440, 100, 950) > 500)
+    }
+
+    /// In lockstep the decisions are exactly on time whatever the speed: the greeting (1 s) ends at
+    /// 1000 ms, no input comes 2000 ms later, and a barge-in stops the greeting within a period and the
+    /// mixer's fade.
+    @Test func lockstepRunsAsFastAsItCanWithEveryDecisionOnTime() throws {
+        let device = MemoryDuplex(input: [CallSimulationTests.caller(key: .nine, leadMilliseconds: 600), []])
+        let (engine, lines) = try Self.engine(device, duration: 4, pacing: .lockstep)
+        let start = Date()
+        #expect(engine.run(signals: { nil }) == .finished)
+        #expect(Date().timeIntervalSince(start) < 3)
+        let events = try Self.events(lines)
+        func first(_ line: String, _ event: String) -> Int? {
+            events.first { $0["line"] as? String == line && $0["event"] as? String == event }?["t_ms"] as? Int
+        }
+        #expect(first("fxo1", "prompt_end") == 1000)
+        #expect(first("fxo1", "noinput") == 3000)
+        let key = try #require(first("fxo0", "dtmf"))
+        let stopped = try #require(first("fxo0", "prompt_end"))
+        #expect(stopped > key && stopped <= key + 20 + 4, "key \(key) stopped \(stopped)")
+        // The same run again gives the same events (times of day aside).
+        let device2 = MemoryDuplex(input: device.input)
+        let (engine2, lines2) = try Self.engine(device2, duration: 4, pacing: .lockstep)
+        _ = engine2.run(signals: { nil })
+        func strip(_ all: [[String: Any]]) -> [String] {
+            all.map { "\($0["line"] ?? "")|\($0["event"] ?? "")|\($0["t_ms"] ?? "")|\($0["prompt"] ?? "")" }
+        }
+        let second = try strip(Self.events(lines2)), firstRun = strip(events)
+        let sameEvents = second == firstRun
+        #expect(sameEvents)
+        #expect(sameAudio)
     }
 
     @Test func aLostDeviceEndsEveryCallAndReportsTheError() throws {
