@@ -152,6 +152,7 @@ final class Collected: Sendable {
         }
         let second = try strip(Self.events(lines2)), firstRun = strip(events)
         let sameEvents = second == firstRun
+        let sameAudio = device2.output == device.output
         #expect(sameEvents)
         #expect(sameAudio)
     }
