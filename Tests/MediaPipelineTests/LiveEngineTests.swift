@@ -14,6 +14,8 @@ import Testing
 final class MemoryDuplex: DuplexAudio, @unchecked Sendable {
     let channels: Int
     let periodFrames: Int
+    let sampleRate = 8000
+    let xrunCount = 0
     let input: [[Int16]]
     var output: [[Int16]]
     var position = 0
