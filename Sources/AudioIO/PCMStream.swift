@@ -243,13 +243,17 @@ public final class PCMStream: @unchecked Sendable {
     }
 
     /// Playback: blocks until the queued audio has played out (`snd_pcm_drain`); the file plugin's output
-    /// file is complete only after this or ``close()``. Capture: stops the stream (`snd_pcm_drop`).
+    /// file is complete only after this or ``close()``. A playback stream that is not running or prepared
+    /// (after an unrecovered xrun, a suspend, a lost device) is dropped instead, as there is nothing to
+    /// wait for. Capture: stops the stream (`snd_pcm_drop`).
     /// Blocks up to a buffer's time; not for the middle of the audio loop.
     public func drain() {
         guard let pcm = handle else { return }
-        switch direction {
-        case .playback: _ = snd_pcm_drain(pcm)
-        case .capture: _ = snd_pcm_drop(pcm)
+        let state = snd_pcm_state(pcm)
+        if direction == .playback && (state == SND_PCM_STATE_RUNNING || state == SND_PCM_STATE_PREPARED) {
+            _ = snd_pcm_drain(pcm)
+        } else {
+            _ = snd_pcm_drop(pcm)
         }
     }
 
