@@ -9,9 +9,10 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Build: the three C libraries of the package.
 BUILD_PACKAGES := pkg-config libsndfile1-dev libopus-dev libasound2-dev
-# Tests: the talk-off and speech corpus (Debian's Asterisk prompts and music on hold).
+# Tests: the talk-off and speech corpus (Debian's Asterisk prompts and music on hold); a JACK server
+# (dummy backend) and alsa-lib's jack plugin, which pace the AudioIO tests in real time with no sound card.
 TEST_PACKAGES := $(BUILD_PACKAGES) asterisk-core-sounds-en-wav asterisk-core-sounds-ru-wav \
-	asterisk-moh-opsound-wav
+	asterisk-moh-opsound-wav jackd2 libasound2-plugins
 # Bench: SpanDSP, the peer the DTMF receiver is measured against.
 BENCH_PACKAGES := $(BUILD_PACKAGES) libspandsp-dev asterisk-core-sounds-en-wav asterisk-core-sounds-ru-wav \
 	asterisk-moh-opsound-wav

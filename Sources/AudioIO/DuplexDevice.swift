@@ -25,6 +25,8 @@ public final class DuplexDevice: DuplexAudio, @unchecked Sendable {
     public let isLinked: Bool
     /// What `snd_pcm_link` returned: 0, or why it refused (`-ENOSYS` on plugins).
     public let linkResult: Int32
+    /// Whether ``start()`` was called.
+    public private(set) var isStarted = false
 
     /// Opens both streams and checks that they agree.
     ///
@@ -76,11 +78,14 @@ public final class DuplexDevice: DuplexAudio, @unchecked Sendable {
     public var xrunCount: Int { capture.xrunCount + playback.xrunCount }
 
     /// Primes playback with two periods of silence (reaching its start threshold starts it; linked
-    /// streams start capture with it), then starts capture if it is not running yet.
+    /// streams start capture with it), then starts capture if it is not running yet. Calls after the
+    /// first do nothing.
     ///
     /// Real-time safe: no allocation, locks or logging. Call it on the audio thread, right before the
     /// loop's first read.
     public func start() throws(ALSAError) {
+        guard !isStarted else { return }
+        isStarted = true
         try playback.prime(silenceFrames: 2 * playback.periodFrames)
         try playback.start()
         try capture.start()

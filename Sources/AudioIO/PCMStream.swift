@@ -12,23 +12,6 @@ import DSPCore
     #error("AudioIO passes Int16 samples to S16_LE devices unswapped: it needs a little-endian host")
 #endif
 
-/// What one read or write did.
-public struct IOResult: Sendable, Hashable {
-    /// The frames transferred: all that were asked, unless a capture device reported the end of its data
-    /// (alsa-lib returned 0 frames), in which case the rest of the buffer is silence.
-    public var frames: Int
-    /// Whether an xrun (`-EPIPE`) or a suspend (`-ESTRPIPE`) happened during the call and was recovered.
-    /// Audio is discontinuous there: capture lost the frames of the stall; playback restarted after
-    /// two periods of silence.
-    public var recoveredXrun: Bool
-
-    /// A result with every field given.
-    public init(frames: Int, recoveredXrun: Bool) {
-        self.frames = frames
-        self.recoveredXrun = recoveredXrun
-    }
-}
-
 /// One direction of an ALSA PCM, carrying interleaved linear 16-bit frames (channel i = line i).
 ///
 /// Opening negotiates everything (`RW_INTERLEAVED`, the format, the channel count, the exact rate, the
@@ -134,7 +117,7 @@ public final class PCMStream: @unchecked Sendable {
     /// The alsa-lib state of the stream (`snd_pcm_state`), nil once closed.
     ///
     /// Real-time safe: no allocation, locks, logging or blocking.
-    public var state: snd_pcm_state_t? {
+    var state: snd_pcm_state_t? {
         guard let pcm = handle else { return nil }
         return snd_pcm_state(pcm)
     }
@@ -243,13 +226,17 @@ public final class PCMStream: @unchecked Sendable {
     }
 
     /// Playback: blocks until the queued audio has played out (`snd_pcm_drain`); the file plugin's output
-    /// file is complete only after this or ``close()``. Capture: stops the stream (`snd_pcm_drop`).
+    /// file is complete only after this or ``close()``. A playback stream that is not running or prepared
+    /// (after an unrecovered xrun, a suspend, a lost device) is dropped instead, as there is nothing to
+    /// wait for. Capture: stops the stream (`snd_pcm_drop`).
     /// Blocks up to a buffer's time; not for the middle of the audio loop.
     public func drain() {
         guard let pcm = handle else { return }
-        switch direction {
-        case .playback: _ = snd_pcm_drain(pcm)
-        case .capture: _ = snd_pcm_drop(pcm)
+        let state = snd_pcm_state(pcm)
+        if direction == .playback && (state == SND_PCM_STATE_RUNNING || state == SND_PCM_STATE_PREPARED) {
+            _ = snd_pcm_drain(pcm)
+        } else {
+            _ = snd_pcm_drop(pcm)
         }
     }
 

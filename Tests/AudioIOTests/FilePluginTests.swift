@@ -113,6 +113,8 @@ struct FilePluginTests {
         #expect(device.channels == channels)
 
         try device.start()
+        try device.start()  // once only: no second priming
+        #expect(device.isStarted)
         var buffer = [Int16](repeating: 0, count: 160 * channels)
         for _ in 0..<periods {
             _ = try buffer.withUnsafeMutableBufferPointer { try device.read(into: $0, frames: 160) }
