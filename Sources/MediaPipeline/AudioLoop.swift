@@ -25,6 +25,11 @@ public enum AudioPacing: String, Sendable, CaseIterable {
     case lockstep
 }
 
+extension VoiceTag {
+    /// A prompt that a key does not stop (`barge_in: false`); `.prompt` is one that it does.
+    static let fixedPrompt = VoiceTag(rawValue: 2)
+}
+
 /// Control thread -> audio thread.
 enum AudioCommand: Sendable {
     case mixer(line: Int, MixerCommand)
@@ -149,17 +154,31 @@ final class AudioLoop<Device: DuplexAudio>: @unchecked Sendable {
     private func applyCommands() {
         while let command = commands.pop() {
             switch command {
-            case .mixer(let line, .start(let handle, let token)):
-                if let voice = mixers[line].mixer.start(handle, tag: .prompt) {
+            case .mixer(let line, .start(let handle, let token, let bargeIn)):
+                if let voice = mixers[line].mixer.start(handle, tag: bargeIn ? .prompt : .fixedPrompt) {
                     tokens[line * LineMixer.maximumVoiceCapacity + voice.slot] = token
                 }
             case .mixer(let line, .stopPrompts):
                 _ = mixers[line].mixer.stopAll(tag: .prompt)
+                _ = mixers[line].mixer.stopAll(tag: .fixedPrompt)
             case .replaceMixer(let line, let box):
                 let old = mixers[line]
                 mixers[line] = box
                 post(.released(old))
             }
+        }
+    }
+
+    /// Renders `line`'s mixer into `lineOut[from..<to]` and reports the voices that ended there.
+    private func render(line: Int, from: Int, to: Int, at position: Int64) {
+        let ends = lineOut.withUnsafeMutableBufferPointer { out in
+            mixers[line].mixer.render(into: UnsafeMutableBufferPointer(rebasing: out[from..<to]))
+        }
+        for end in ends {
+            post(
+                .voiceEnded(
+                    line: line, token: tokens[line * LineMixer.maximumVoiceCapacity + end.voice.slot],
+                    finished: end.reason == .finished, sample: position + Int64(from + end.sampleOffset)))
         }
     }
 
@@ -171,20 +190,21 @@ final class AudioLoop<Device: DuplexAudio>: @unchecked Sendable {
                     for frame in 0..<period { input[frame] = captured[frame * lines + line] }
                 }
             }
+            // A key stops the prompts that allow barge-in right at the sample it is reported at: the
+            // mixer renders up to there, stops them (with its fade), and renders the rest.
+            var stopAt: Int?
             lineIn.withUnsafeBufferPointer { input in
                 detectors[line].process(input) { event in
                     if event.kind == .keyDown {
                         post(.key(line: line, digit: event.digit, sample: event.reportedSample))
+                        if stopAt == nil { stopAt = Int(event.reportedSample - position) }
                     }
                 }
             }
-            let ends = lineOut.withUnsafeMutableBufferPointer { mixers[line].mixer.render(into: $0) }
-            for end in ends {
-                post(
-                    .voiceEnded(
-                        line: line, token: tokens[line * LineMixer.maximumVoiceCapacity + end.voice.slot],
-                        finished: end.reason == .finished, sample: position + Int64(end.sampleOffset)))
-            }
+            let split = min(max(stopAt ?? period, 0), period)
+            if split > 0 { render(line: line, from: 0, to: split, at: position) }
+            if stopAt != nil { _ = mixers[line].mixer.stopAll(tag: .prompt) }
+            if split < period { render(line: line, from: split, to: period, at: position) }
             lineOut.withUnsafeBufferPointer { output in
                 playback.withUnsafeMutableBufferPointer { out in
                     for frame in 0..<period { out[frame * lines + line] = output[frame] }

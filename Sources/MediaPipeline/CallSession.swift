@@ -6,8 +6,10 @@ import PromptMixer
 /// What a call asks of its line's mixer. The simulator applies these at once; the live engine sends
 /// them to the audio thread, which applies them at its next period.
 public enum MixerCommand: Sendable, Hashable {
-    /// Start `handle` as a prompt voice; `token` names it in the end report.
-    case start(PromptHandle, token: Int)
+    /// Start `handle` as a prompt voice; `token` names it in the end report. A `bargeIn` prompt is
+    /// stopped by the audio side itself at the sample where a key is reported (the router stops it too,
+    /// a little later; that second stop finds nothing to do).
+    case start(PromptHandle, token: Int, bargeIn: Bool)
     /// Stop every prompt voice (a barge-in or a hang-up); music keeps playing.
     case stopPrompts
 }
@@ -168,7 +170,7 @@ public struct CallSession {
             let (id, handle) = headPrompts.removeFirst()
             let token = nextToken
             nextToken += 1
-            commands.append(.start(handle, token: token))
+            commands.append(.start(handle, token: token, bargeIn: head.bargeIn))
             voice = (token, id)
             write(
                 "prompt_start",

@@ -68,23 +68,33 @@ public struct CallSimulation {
         while !session.ended, position < limit {
             session.startNextPrompt(at: position)
             applyCommands()
-            let ends = out.withUnsafeMutableBufferPointer { mixer.render(into: $0) }
-            heard += out
             var events: [(sample: Int64, order: Int, event: FrameEvent)] = []
-            for end in ends {
-                events.append((position + Int64(end.sampleOffset), events.count, .voiceEnded(end)))
-            }
             let start = Int(position)
             for i in 0..<Self.frameLength {
                 callerFrame[i] = start + i < caller.count ? caller[start + i] : 0
             }
+            var stopAt: Int?
             callerFrame.withUnsafeBufferPointer { frame in
                 detector.process(frame) { event in
                     if event.kind == .keyDown {
                         events.append((event.reportedSample, events.count, .key(event.digit)))
+                        if stopAt == nil { stopAt = Int(event.reportedSample - position) }
                     }
                 }
             }
+            // As on a live line: a key stops the prompts that allow barge-in at the sample it is reported.
+            let split = min(max(stopAt ?? Self.frameLength, 0), Self.frameLength)
+            for (from, to) in [(0, split), (split, Self.frameLength)] {
+                if from == split, stopAt != nil { _ = mixer.stopAll(tag: .prompt) }
+                guard from < to else { continue }
+                let ends = out.withUnsafeMutableBufferPointer {
+                    mixer.render(into: UnsafeMutableBufferPointer(rebasing: $0[from..<to]))
+                }
+                for end in ends {
+                    events.append((position + Int64(from + end.sampleOffset), events.count, .voiceEnded(end)))
+                }
+            }
+            heard += out
             events.sort { ($0.sample, $0.order) < ($1.sample, $1.order) }
             for item in events where !session.ended {
                 switch item.event {
@@ -111,9 +121,11 @@ public struct CallSimulation {
     mutating func applyCommands() {
         for command in session.takeCommands() {
             switch command {
-            case .start(let handle, let token):
-                if let voice = mixer.start(handle, tag: .prompt) { tokens[voice.slot] = token }
-            case .stopPrompts: _ = mixer.stopAll(tag: .prompt)
+            case .start(let handle, let token, let bargeIn):
+                if let voice = mixer.start(handle, tag: bargeIn ? .prompt : .fixedPrompt) { tokens[voice.slot] = token }
+            case .stopPrompts:
+                _ = mixer.stopAll(tag: .prompt)
+                _ = mixer.stopAll(tag: .fixedPrompt)
             }
         }
     }

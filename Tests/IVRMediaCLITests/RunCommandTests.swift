@@ -51,7 +51,8 @@ struct RunCommandTests {
         return (configPath, playback)
     }
 
-    @Test("8 lines in one capture file: the right events on the right lines, each line's prompts on its channel",
+    @Test(
+        "8 lines in one capture file: the right events on the right lines, each line's prompts on its channel",
         arguments: ["S16_LE", "MU_LAW", "A_LAW"])
     func eightLines(format: String) throws {
         let directory = try CLIRunner.temporaryDirectory()
@@ -98,15 +99,23 @@ struct RunCommandTests {
                     switch format {
                     case "MU_LAW": channels[line].append(G711.muLawDecode(bytes[offset]))
                     case "A_LAW": channels[line].append(G711.aLawDecode(bytes[offset]))
-                    default: channels[line].append(Int16(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: Int16.self)))
+                    default:
+                        channels[line].append(
+                            Int16(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: Int16.self)))
                     }
                 }
             }
         }
         let prompts = MenuCommandTests.repository.appendingPathComponent("Prompts/ru")
-        let greeting = try AudioFile.read(path: prompts.appendingPathComponent("op_greeting.opus").path, sampleRate: 8000).channels[0]
-        let connecting = try AudioFile.read(path: prompts.appendingPathComponent("connecting.opus").path, sampleRate: 8000).channels[0]
-        let invalid = try AudioFile.read(path: prompts.appendingPathComponent("invalid_entry.opus").path, sampleRate: 8000).channels[0]
+        let greeting = try AudioFile.read(
+            path: prompts.appendingPathComponent("op_greeting.opus").path, sampleRate: 8000
+        ).channels[0]
+        let connecting = try AudioFile.read(
+            path: prompts.appendingPathComponent("connecting.opus").path, sampleRate: 8000
+        ).channels[0]
+        let invalid = try AudioFile.read(
+            path: prompts.appendingPathComponent("invalid_entry.opus").path, sampleRate: 8000
+        ).channels[0]
         func coded(_ samples: [Int16]) -> [Int16] {
             switch format {
             case "MU_LAW": samples.map { G711.muLawDecode(G711.muLawEncode($0)) }
