@@ -281,11 +281,17 @@ extension DTMFDetector {
     private mutating func laneValues(_ lane: Int, count: Int) -> (re: SIMD16<Double>, im: SIMD16<Double>) {
         var yRe = SIMD16<Double>(), yIm = SIMD16<Double>()
         let oldest = Int(subBlockCount - Int64(count))
+        // The two floats are read by address: indexing a `SIMD8<Float>` by a variable lane stored the
+        // whole sub-block to the stack first.
+        let stride = MemoryLayout<SubBlock>.stride
+        let reOffset = MemoryLayout<SubBlock>.offset(of: \.re)! &+ lane &* 4
+        let imOffset = MemoryLayout<SubBlock>.offset(of: \.im)! &+ lane &* 4
         ring.withUnsafeBufferPointer { ring in
+            let base = UnsafeRawPointer(ring.baseAddress!)
             for index in 0..<count {
-                let slot = (oldest + index) & (Self.ringCapacity - 1)
-                yRe[index] = Double(ring[slot].re[lane])
-                yIm[index] = Double(ring[slot].im[lane])
+                let slot = (oldest &+ index) & (Self.ringCapacity - 1)
+                yRe[index] = Double(base.load(fromByteOffset: slot &* stride &+ reOffset, as: Float.self))
+                yIm[index] = Double(base.load(fromByteOffset: slot &* stride &+ imOffset, as: Float.self))
             }
         }
         return (yRe, yIm)
