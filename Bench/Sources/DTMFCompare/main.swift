@@ -65,12 +65,34 @@ func corpus(_ name: String) -> (String, [Int16])? {
 
 // `--dump-events`: every event of one pass over each corpus (and the talk-off files) in 160-sample
 // blocks and in odd 37-sample blocks, Doubles as bit patterns, so that a speed change can be diffed
-// against the previous build for bit-identical decisions.
+// against the previous build for bit-identical decisions. `--battery` adds every scored accuracy case.
 if CommandLine.arguments.contains("--dump-events") {
     var streams: [(String, [Int16])] = ["mix", "basic", "speech", "noise"].compactMap { corpus($0) }
     for file in AsteriskSounds.talkOffFiles() { if let s = AsteriskSounds.read(file) { streams.append((file, s)) } }
-    for (label, samples) in streams {
-        for block in [160, 37] {
+    // With `--battery`: also every case the accuracy tables score (all rows, speech rows, three paths),
+    // in 160-sample blocks.
+    var caseStreams: [(String, [Int16])] = []
+    if arguments.contains("--battery") {
+        let utterances = AsteriskSounds.allisonUtterances()
+        for path in Path.allCases {
+            for row in Q24Battery.Row.allCases {
+                for (i, c) in Q24Battery.cases(row, law: path.law).enumerated() {
+                    caseStreams.append(("\(path.label) \(row) \(i)", c.samples))
+                }
+            }
+            if !utterances.isEmpty {
+                for db in [5.0, 0.0] {
+                    for (i, c) in Q24Battery.speechCases(utterances: utterances, aboveSpeechDB: db, law: path.law)
+                        .enumerated()
+                    {
+                        caseStreams.append(("\(path.label) speech \(db) \(i)", c.samples))
+                    }
+                }
+            }
+        }
+    }
+    for (label, samples) in streams + caseStreams {
+        for block in caseStreams.contains(where: { $0.0 == label }) ? [160] : [160, 37] {
             var detector = DTMFDetector()
             var lines: [String] = []
             let record = { (e: DTMFDetector.Event) in

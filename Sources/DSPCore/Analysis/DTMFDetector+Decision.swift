@@ -281,11 +281,17 @@ extension DTMFDetector {
     private mutating func laneValues(_ lane: Int, count: Int) -> (re: SIMD16<Double>, im: SIMD16<Double>) {
         var yRe = SIMD16<Double>(), yIm = SIMD16<Double>()
         let oldest = Int(subBlockCount - Int64(count))
+        // The two floats are read by address: indexing a `SIMD8<Float>` by a variable lane stored the
+        // whole sub-block to the stack first.
+        let stride = MemoryLayout<SubBlock>.stride
+        let reOffset = MemoryLayout<SubBlock>.offset(of: \.re)! &+ lane &* 4
+        let imOffset = MemoryLayout<SubBlock>.offset(of: \.im)! &+ lane &* 4
         ring.withUnsafeBufferPointer { ring in
+            let base = UnsafeRawPointer(ring.baseAddress!)
             for index in 0..<count {
-                let slot = (oldest + index) & (Self.ringCapacity - 1)
-                yRe[index] = Double(ring[slot].re[lane])
-                yIm[index] = Double(ring[slot].im[lane])
+                let slot = (oldest &+ index) & (Self.ringCapacity - 1)
+                yRe[index] = Double(base.load(fromByteOffset: slot &* stride &+ reOffset, as: Float.self))
+                yIm[index] = Double(base.load(fromByteOffset: slot &* stride &+ imOffset, as: Float.self))
             }
         }
         return (yRe, yIm)
@@ -550,32 +556,41 @@ extension DTMFDetector {
         let exitAfter = now - minimumLength, exitBefore = now - 8
         let start = max(now - Int64(span), 0)
         let fitStart = now - Int64(fitCount)
-        let mask = Self.historyCapacity - 1
-        let result = history.withUnsafeBufferPointer { history -> (Int64, Int64)? in
-            var model = ModelPair(low: low, high: high, history: history, fitStart: fitStart, count: fitCount)
-            model.seek(to: start, reference: fitStart)
-            var best = -Double.infinity, current = 0.0
-            var currentStart = start, bestStart = start, bestEnd = start
-            var index = Int(start & Int64(mask))
-            for sample in start..<now {
-                let x = Double(history[index])
-                index = (index + 1) & mask
-                let s = model.next()
-                let gain = 2 * x * s - s * s
-                if current <= 0 {
-                    if sample > exitAfter && sample < exitBefore { return nil }
-                    current = gain
-                    currentStart = sample
-                } else {
-                    current += gain
+        let count = Int(now - start)
+        let history = self.history  // the same storage, not a copy of the samples
+        let result = residual.withUnsafeMutableBufferPointer { gains -> (Int64, Int64)? in
+            history.withUnsafeBufferPointer { history -> (Int64, Int64)? in
+                let model = ModelPair(low: low, high: high, history: history, fitStart: fitStart, count: fitCount)
+                var quads = model.quads(from: start, reference: fitStart)
+                var best = -Double.infinity, current = 0.0
+                var currentStart = 0, bestStart = 0, bestEnd = 0
+                // exitAfter < sample < exitBefore as one unsigned comparison on the index.
+                let exitAfterIndex = Int(exitAfter - start)
+                let exitWindow = UInt(bitPattern: Int(exitBefore - exitAfter) &- 1)
+                var i = 0
+                // The gains in chunks of 40 samples, so that an early exit spares the rest.
+                while i < count {
+                    let chunkEnd = min(i &+ 40, count)
+                    Self.fillGains(gains, from: i, to: chunkEnd, history: history, startSample: start, quads: &quads)
+                    while i < chunkEnd {
+                        let gain = gains[i]
+                        if current <= 0 {
+                            if UInt(bitPattern: i &- exitAfterIndex &- 1) < exitWindow { return nil }
+                            current = gain
+                            currentStart = i
+                        } else {
+                            current += gain
+                        }
+                        i &+= 1
+                        if current > best {
+                            best = current
+                            bestStart = currentStart
+                            bestEnd = i
+                        }
+                    }
                 }
-                if current > best {
-                    best = current
-                    bestStart = currentStart
-                    bestEnd = sample + 1
-                }
+                return (start + Int64(bestStart), start + Int64(bestEnd))
             }
-            return (bestStart, bestEnd)
         }
         guard let (bestStart, bestEnd) = result, bestEnd >= now - 8, now - bestStart >= minimumLength else {
             return nil
@@ -606,10 +621,15 @@ extension DTMFDetector {
     /// rotations precomputed in `tracker`, and one square root pair.
     private mutating func keyPresent() -> Bool {
         let span = Tracker.span
+        // Newest first, as the scalar code added them.
+        var spanEnergy = 0.0
+        for back in 0..<span { spanEnergy += Double(subBlockEnergy(back: back)) }
+        // By Cauchy-Schwarz no tone in the span is louder than 2·sqrt(E/N): below both least amplitudes
+        // the answer is no without the sums (a silent span after a key, several times per key).
+        if spanEnergy < tracker.silentSpanEnergy { return false }
         let l = Double(Self.subBlockLength)
         let lanes = tracker.lanes
         var zRe = SIMD2<Double>(), zIm = SIMD2<Double>()
-        var spanEnergy = 0.0
         for index in 0..<span {
             let low = lane(lanes.0, back: span - 1 - index), high = lane(lanes.1, back: span - 1 - index)
             let re = SIMD2(Double(low.re), Double(high.re)), im = SIMD2(Double(low.im), Double(high.im))
@@ -619,8 +639,6 @@ extension DTMFDetector {
             zRe += re * c - im * s
             zIm += re * s + im * c
         }
-        // Newest first, as the scalar code added them.
-        for back in 0..<span { spanEnergy += Double(subBlockEnergy(back: back)) }
         let amplitude = 2 * (zRe * zRe + zIm * zIm).squareRoot() / (Double(span) * l)
         let energies = amplitude * amplitude / 2 * Double(span) * l
         // Added in the order the scalar code added them, from zero.
@@ -641,25 +659,51 @@ extension DTMFDetector {
             return max(key.lastPresentSample - 40, key.onsetSample)
         }
         let stop = min(key.lastPresentSample + 40, sampleCount)
-        let mask = Self.historyCapacity - 1
-        return history.withUnsafeBufferPointer { history -> Int64 in
-            var model = ModelPair(
-                low: key.tones.0, high: key.tones.1, history: history, fitStart: fitStart,
-                count: fitCount)
-            model.seek(to: fitStart, reference: fitStart)
-            var best = -Double.infinity, current = 0.0, bestEnd = fitStart
-            var index = Int(fitStart & Int64(mask))
-            for sample in fitStart..<stop {
-                let x = Double(history[index])
-                index = (index + 1) & mask
-                let s = model.next()
-                current += 2 * x * s - s * s
+        let count = Int(stop - fitStart)
+        let history = self.history  // the same storage, not a copy of the samples
+        return residual.withUnsafeMutableBufferPointer { gains -> Int64 in
+            history.withUnsafeBufferPointer { history in
+                let model = ModelPair(
+                    low: key.tones.0, high: key.tones.1, history: history, fitStart: fitStart, count: fitCount)
+                var quads = model.quads(from: fitStart, reference: fitStart)
+                Self.fillGains(gains, from: 0, to: count, history: history, startSample: fitStart, quads: &quads)
+            }
+            var best = -Double.infinity, current = 0.0, bestEnd = 0
+            var i = 0
+            while i < count {
+                current += gains[i]
+                i &+= 1
                 if current > best {
                     best = current
-                    bestEnd = sample + 1
+                    bestEnd = i
                 }
             }
-            return bestEnd
+            return fitStart + Int64(bestEnd)
+        }
+    }
+
+    /// Writes to `gains[first..<end]` what subtracting the model gains at each sample
+    /// (x² - (x - s)² = 2xs - s²); `gains[i]` is sample `startSample + i`, and `quads` is at `first`.
+    ///
+    /// Samples and counts are multiples of four (sub-block ends less multiples of four), so every four
+    /// samples lie inside the ring. Cost: per four samples, one step of `ModelPair.Quads` and a handful
+    /// of `SIMD4<Double>` operations.
+    static func fillGains(
+        _ gains: UnsafeMutableBufferPointer<Double>, from first: Int, to end: Int, history: UnsafeBufferPointer<Float>,
+        startSample: Int64, quads: inout ModelPair.Quads
+    ) {
+        precondition(end <= gains.count && first & 3 == 0 && end & 3 == 0 && startSample & 3 == 0)
+        let source = UnsafeRawPointer(history.baseAddress!)
+        let target = UnsafeMutableRawPointer(gains.baseAddress!)
+        let mask = historyCapacity - 1
+        var index = Int((startSample + Int64(first)) & Int64(mask))
+        for offset in stride(from: first, to: end, by: 4) {
+            let x = SIMD4<Double>(
+                source.loadUnaligned(fromByteOffset: index &* MemoryLayout<Float>.stride, as: SIMD4<Float>.self))
+            let s = quads.next()
+            target.storeBytes(
+                of: 2 * x * s - s * s, toByteOffset: offset &* MemoryLayout<Double>.stride, as: SIMD4<Double>.self)
+            index = (index &+ 4) & mask
         }
     }
 
@@ -675,65 +719,69 @@ extension DTMFDetector {
 // MARK: - The two-tone model
 
 /// The two tones of a candidate pair, each fitted on the same stretch of the history, then generated
-/// sample by sample.
+/// sample by sample or four samples at a time.
 ///
 /// Each fit is a Goertzel filter at the tone's measured frequency over the stretch, which gives its
-/// complex amplitude a (x[n] ≈ Re(a·e^{jω(n - fitStart)})); each model is then produced by the real
-/// recursion s[n] = 2cos ω·s[n-1] - s[n-2], one multiply and one subtract per sample.
+/// complex amplitude a (x[n] ≈ Re(a·e^{jω(n - fitStart)})); the model is then produced by a real
+/// recursion, s[n] = 2cos ω·s[n-1] - s[n-2] (`next`) or s[n+4] = 2cos 4ω·s[n] - s[n-4] (`quads`).
 ///
 /// The two tones are the two lanes of a `SIMD2<Double>` (low, high): the fit reads each sample once
-/// for both filters and the generator advances both with one multiply and one subtract. Each lane does
-/// exactly the arithmetic a scalar filter and generator would, so the values are the same to the bit.
+/// for both filters. The model only places change points (where a run of samples gains from
+/// subtracting it), so it needs to be accurate, not bit-for-bit reproducible: the sines and cosines
+/// come from `sinCos` (≈1e-15), not libm.
 struct ModelPair {
     private var current = SIMD2<Double>(), previous = SIMD2<Double>()
     private var aRe = SIMD2<Double>(), aIm = SIMD2<Double>()
     private var omega = SIMD2<Double>()
+    private var cosOmega = SIMD2<Double>(), sinOmega = SIMD2<Double>()
     private var coefficient = SIMD2<Double>()
 
     /// Fits both tones on the `count` samples from `fitStart`.
     ///
-    /// Cost: `count` `SIMD2<Double>` Goertzel steps and four sines or cosines per tone.
+    /// Cost: `count / 2` two-sample `SIMD2<Double>` Goertzel steps (the chain of dependent operations
+    /// is one multiply-add per two samples) and two `sinCos` pairs.
     init(
         low: DTMFDetector.Tone, high: DTMFDetector.Tone, history: UnsafeBufferPointer<Float>, fitStart: Int64,
         count: Int
     ) {
         let mask = DTMFDetector.historyCapacity - 1
-        for lane in 0..<2 {
-            let tone = lane == 0 ? low : high
-            omega[lane] = 2 * Double.pi * tone.frequency / Double(DTMFDetector.sampleRate)
-            coefficient[lane] = 2 * Double.cos(omega[lane])
-        }
-        let coefficient = self.coefficient
+        omega = 2 * Double.pi * SIMD2(low.frequency, high.frequency) / Double(DTMFDetector.sampleRate)
+        (sinOmega, cosOmega) = sinCos(omega)
+        let c = 2 * cosOmega
+        coefficient = c
+        // Two samples per step (as `GoertzelBank.feedPair`):
+        //   s[n+1] = c·s[n] - s[n-1] + x1;  s[n+2] = (c² - 1)·s[n] - c·s[n-1] + c·x1 + x2.
+        let pair = c * c - 1
+        // Every caller fits whole pairs from an even sample (sub-block ends less even counts), so a pair
+        // never straddles the end of the ring.
+        assert(fitStart & 1 == 0 && count & 1 == 0)
         var s1 = SIMD2<Double>(), s2 = SIMD2<Double>()
+        let base = UnsafeRawPointer(history.baseAddress!)
         var index = Int(fitStart & Int64(mask))
-        for _ in 0..<count {
-            let s0 = SIMD2(repeating: Double(history[index])) + coefficient * s1 - s2
-            s2 = s1
-            s1 = s0
-            index = (index &+ 1) & mask
+        for _ in 0..<(count / 2) {
+            let x = SIMD2<Double>(
+                base.loadUnaligned(fromByteOffset: index &* MemoryLayout<Float>.stride, as: SIMD2<Float>.self))
+            let x1 = SIMD2(repeating: x[0]), x2 = SIMD2(repeating: x[1])
+            let next = (x1 - s2) + c * s1
+            let afterNext = (c * x1 + x2 - c * s2) + pair * s1
+            s2 = next
+            s1 = afterNext
+            index = (index &+ 2) & mask
         }
-        for lane in 0..<2 {
-            let omega = self.omega[lane]
-            // y = s1 - e^{-jω} s2 = Σ x[i] e^{jω(count-1-i)};  X = e^{-jω(count-1)} y;  a = 2X / count.
-            let yRe = s1[lane] - Double.cos(omega) * s2[lane], yIm = Double.sin(omega) * s2[lane]
-            let back = -omega * Double(count - 1)
-            let c = Double.cos(back), s = Double.sin(back)
-            aRe[lane] = 2 * (yRe * c - yIm * s) / Double(count)
-            aIm[lane] = 2 * (yRe * s + yIm * c) / Double(count)
-        }
+        // y = s1 - e^{-jω} s2 = Σ x[i] e^{jω(count-1-i)};  X = e^{-jω(count-1)} y;  a = 2X / count.
+        let yRe = s1 - cosOmega * s2, yIm = sinOmega * s2
+        let (s, cb) = sinCos(-omega * Double(count - 1))
+        aRe = 2 * (yRe * cb - yIm * s) / Double(count)
+        aIm = 2 * (yRe * s + yIm * cb) / Double(count)
     }
 
-    /// Positions the generators at `sample`, counted on the same axis as `reference` (the fit's first
-    /// sample).
+    /// Positions `next` at `sample`, counted on the same axis as `reference` (the fit's first sample).
     mutating func seek(to sample: Int64, reference: Int64) {
-        let offset = sample - reference
-        for lane in 0..<2 {
-            let omega = self.omega[lane]
-            let angle = omega * Double(offset)
-            // Re(a e^{jωk}) at k = offset and k = offset - 1.
-            current[lane] = aRe[lane] * Double.cos(angle) - aIm[lane] * Double.sin(angle)
-            previous[lane] = aRe[lane] * Double.cos(angle - omega) - aIm[lane] * Double.sin(angle - omega)
-        }
+        let (s, c) = sinCos(omega * Double(sample - reference))
+        // Re(a e^{jωk}) at k = offset and k = offset - 1.
+        current = aRe * c - aIm * s
+        let cBack = c * cosOmega + s * sinOmega, sBack = s * cosOmega - c * sinOmega
+        previous = aRe * cBack - aIm * sBack
     }
 
     /// The model's value (the two tones' sum) at the current sample; advances by one.
@@ -744,6 +792,94 @@ struct ModelPair {
         previous = value
         return value[0] + value[1]
     }
+
+    /// A generator of the model four samples at a time from `sample` (on the axis of `reference`).
+    ///
+    /// Cost: one `sinCos` pair and a few dozen operations; then per four samples one `SIMD8<Double>`
+    /// multiply and subtract.
+    func quads(from sample: Int64, reference: Int64) -> Quads {
+        // e^{jωk} for k = offset - 4 ... offset + 3, by rotation from the first.
+        let (s, c) = sinCos(omega * Double(sample - reference - 4))
+        let c4 = sinCos(4 * omega).cos
+        var re = c, im = s
+        var previous = SIMD8<Double>(), current = SIMD8<Double>()
+        for k in 0..<8 {
+            let value = aRe * re - aIm * im
+            if k < 4 {
+                previous[k] = value[0]
+                previous[k + 4] = value[1]
+            } else {
+                current[k - 4] = value[0]
+                current[k] = value[1]
+            }
+            (re, im) = (re * cosOmega - im * sinOmega, re * sinOmega + im * cosOmega)
+        }
+        let low = 2 * c4[0], high = 2 * c4[1]
+        return Quads(
+            current: current, previous: previous,
+            coefficient: SIMD8(low, low, low, low, high, high, high, high))
+    }
+
+    /// Four consecutive samples of each tone (lanes 0-3 low, 4-7 high) and the four before them.
+    struct Quads {
+        var current: SIMD8<Double>
+        var previous: SIMD8<Double>
+        let coefficient: SIMD8<Double>
+
+        /// The model (the two tones' sum) at the next four samples; advances by four.
+        @inline(__always)
+        mutating func next() -> SIMD4<Double> {
+            let value = current
+            current = coefficient * current - previous
+            previous = value
+            return value.lowHalf + value.highHalf
+        }
+    }
+}
+
+/// sin x and cos x of both lanes, to about 1e-15 for |x| up to a few thousand radians.
+///
+/// Reduction by a three-part π/2 (the first two parts have 24 significant bits, so k times them is
+/// exact), then Taylor polynomials to degree 15 (sin) and 16 (cos) on |r| ≤ π/4, whose truncation
+/// error is below 5e-17. Cost: about 40 `SIMD2<Double>` operations, no call.
+@inline(__always)
+func sinCos(_ x: SIMD2<Double>) -> (sin: SIMD2<Double>, cos: SIMD2<Double>) {
+    // π/2 = p1 + p2 + p3 (p1, p2 rounded to Float precision; p3 the rest).
+    let p1 = 0x1.921fb6p+0, p2 = -0x1.777a5cp-25, p3 = -0x1.ee59d9cceba40p-50
+    // k = x·2/π rounded to the nearest integer: adding 1.5·2⁵² leaves it in the low bits of the sum
+    // (no call to `rint`, which baseline x86-64 lacks as an instruction).
+    let shifter = SIMD2<Double>(repeating: 0x1.8p52)
+    let shifted = x * (2 / Double.pi) + shifter
+    let k = shifted - shifter
+    let r = ((x - k * p1) - k * p2) - k * p3
+    let r2 = r * r
+    var sinPoly = SIMD2<Double>(repeating: -1.0 / 1_307_674_368_000)
+    sinPoly = sinPoly * r2 + 1.0 / 6_227_020_800
+    sinPoly = sinPoly * r2 - 1.0 / 39_916_800
+    sinPoly = sinPoly * r2 + 1.0 / 362_880
+    sinPoly = sinPoly * r2 - 1.0 / 5040
+    sinPoly = sinPoly * r2 + 1.0 / 120
+    sinPoly = sinPoly * r2 - 1.0 / 6
+    let sinR = r + r * r2 * sinPoly
+    var cosPoly = SIMD2<Double>(repeating: 1.0 / 20_922_789_888_000)
+    cosPoly = cosPoly * r2 - 1.0 / 87_178_291_200
+    cosPoly = cosPoly * r2 + 1.0 / 479_001_600
+    cosPoly = cosPoly * r2 - 1.0 / 3_628_800
+    cosPoly = cosPoly * r2 + 1.0 / 40320
+    cosPoly = cosPoly * r2 - 1.0 / 720
+    cosPoly = cosPoly * r2 + 1.0 / 24
+    cosPoly = cosPoly * r2 - 0.5
+    let cosR = 1 + r2 * cosPoly
+    var sine = SIMD2<Double>(), cosine = SIMD2<Double>()
+    for lane in 0..<2 {
+        switch shifted[lane].bitPattern & 3 {
+        case 0: (sine[lane], cosine[lane]) = (sinR[lane], cosR[lane])
+        case 1: (sine[lane], cosine[lane]) = (cosR[lane], -sinR[lane])
+        case 2: (sine[lane], cosine[lane]) = (-sinR[lane], -cosR[lane])
+        default: (sine[lane], cosine[lane]) = (-cosR[lane], sinR[lane])
+        }
+    }
+    return (sine, cosine)
 }
 
 /// e^{-j·step·i} for i = 0, 1, 2, ... by recurrence: one cos and one sin per window, not per sub-block.

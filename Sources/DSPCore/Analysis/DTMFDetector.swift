@@ -185,7 +185,8 @@ public struct DTMFDetector: Sendable {
     var previousKeyEnd = Int64.min
     /// Set when the last evaluation found nothing near a key: the next sub-block is not evaluated.
     var skipNextDetection = false
-    /// Scratch space for the residual of the harmonic-lock veto, allocated once.
+    /// Scratch space for the residual of the harmonic-lock veto and the gains of the change-point
+    /// searches, allocated once.
     var residual: [Double]
 
     /// A receiver with `configuration`. Allocates its buffers here and never again.
@@ -195,7 +196,8 @@ public struct DTMFDetector: Sendable {
         self.goertzel = GoertzelBank.State(bank: Self.bank)
         self.history = [Float](repeating: 0, count: Self.historyCapacity)
         self.ring = [SubBlock](repeating: SubBlock(), count: Self.ringCapacity)
-        self.residual = [Double](repeating: 0, count: Self.longWindowSubBlocks * Self.subBlockLength)
+        // Also the gains of the change-point searches (at most 400 samples).
+        self.residual = [Double](repeating: 0, count: max(Self.longWindowSubBlocks * Self.subBlockLength, 400))
     }
 
     /// Feeds `samples` (8 kHz, 16-bit linear) and calls `handler` for every key-down and key-up they
@@ -399,6 +401,10 @@ extension DTMFDetector {
         /// The least and greatest amplitude (0.35 and 3 times the key-down amplitude) per tone.
         var minimumAmplitude = SIMD2<Double>()
         var maximumAmplitude = SIMD2<Double>()
+        /// The span energy below which neither tone can reach its least amplitude: a tone's amplitude
+        /// over N samples is at most 2·sqrt(E/N) (Cauchy-Schwarz), so E < N/4·min² (with 0.2 % margin for
+        /// the rounding of the `Float` sub-block sums) means absent.
+        var silentSpanEnergy = 0.0
 
         init() {}
 
@@ -411,6 +417,8 @@ extension DTMFDetector {
                 minimumAmplitude[which] = 0.35 * tone.amplitude
                 maximumAmplitude[which] = 3 * tone.amplitude
             }
+            let least = 0.999 * minimumAmplitude.min()
+            silentSpanEnergy = Double(Self.span * DTMFDetector.subBlockLength) / 4 * least * least
         }
     }
 
