@@ -9,7 +9,7 @@ import Synchronization
 public final class MixerBox: @unchecked Sendable {
     // Confinement: owned by the audio thread while installed; by the control thread before and after.
     var mixer: LineMixer
-    init(_ mixer: LineMixer) { self.mixer = mixer }
+    public init(_ mixer: LineMixer) { self.mixer = mixer }
 }
 
 /// What keeps time in the live loop.
@@ -54,7 +54,7 @@ enum AudioEvent: Sendable {
 /// Everything is allocated in `init`; `run` allocates nothing, takes no lock, logs nothing and blocks
 /// only in the device's read and write (and, with `pace`, on the clock that stands in for a device that
 /// does not pace itself, such as ALSA's file plugin).
-final class AudioLoop<Device: DuplexAudio>: @unchecked Sendable {
+public final class AudioLoop<Device: DuplexAudio>: @unchecked Sendable {
     // Confinement: `run` and everything it touches belong to the audio thread; the control thread uses
     // only the rings and the atomics.
     let device: Device
@@ -81,7 +81,8 @@ final class AudioLoop<Device: DuplexAudio>: @unchecked Sendable {
     private var lineIn: [Int16]
     private var lineOut: [Int16]
 
-    init(device: Device, mixers: [MixerBox], durationSeconds: Double?, pacing: AudioPacing) {
+    /// A loop over `device` with one mixer per line; allocates everything it will use.
+    public init(device: Device, mixers: [MixerBox], durationSeconds: Double?, pacing: AudioPacing) {
         self.device = device
         lines = device.channels
         period = device.periodFrames
@@ -125,16 +126,7 @@ final class AudioLoop<Device: DuplexAudio>: @unchecked Sendable {
                     }
                     clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, nil)
                 }
-                let read = try capture.withUnsafeMutableBufferPointer { buffer throws(ALSAError) in
-                    try device.read(into: buffer, frames: period)
-                }
-                if read.recoveredXrun { post(.xrun(sample: position)) }
-                applyCommands()
-                processLines(at: position)
-                let written = try playback.withUnsafeBufferPointer { buffer throws(ALSAError) in
-                    try device.write(buffer, frames: period)
-                }
-                if written.recoveredXrun { post(.xrun(sample: position)) }
+                try runPeriod(at: position)
                 position += Int64(period)
                 clock.store(position, ordering: .releasing)
                 if pacing == .lockstep {
@@ -150,6 +142,29 @@ final class AudioLoop<Device: DuplexAudio>: @unchecked Sendable {
         post(.stopped(sample: position, error: failure))
         finished.store(true, ordering: .releasing)
     }
+
+    /// One period, the whole per-frame path of every line: read the capture, apply the control
+    /// thread's commands, run each line's receiver and mixer, write the playback.
+    ///
+    /// Real-time safe: no allocation, locks, logging or blocking except on the device.
+    public func runPeriod(at position: Int64) throws(ALSAError) {
+        let read = try capture.withUnsafeMutableBufferPointer { buffer throws(ALSAError) in
+            try device.read(into: buffer, frames: period)
+        }
+        if read.recoveredXrun { post(.xrun(sample: position)) }
+        applyCommands()
+        processLines(at: position)
+        let written = try playback.withUnsafeBufferPointer { buffer throws(ALSAError) in
+            try device.write(buffer, frames: period)
+        }
+        if written.recoveredXrun { post(.xrun(sample: position)) }
+    }
+
+    /// Sends a mixer command to `line` as the control thread does (for benchmarks driving `runPeriod`).
+    public func send(_ command: MixerCommand, line: Int) { _ = commands.push(.mixer(line: line, command)) }
+
+    /// Drops the events the loop posted (for benchmarks that run it without a control thread).
+    public func discardEvents() { while events.pop() != nil {} }
 
     private func applyCommands() {
         while let command = commands.pop() {
