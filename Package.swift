@@ -59,7 +59,7 @@ let package = Package(
             dependencies: ["MediaTestSupport", "DSPCore", .product(name: "RealModule", package: "swift-numerics")]
         ),
         .testTarget(name: "IVRRoutingTests", dependencies: ["IVRRouting", "DSPCore"]),
-        .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "DSPCore", "CAlsa"]),
+        .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "DSPCore", "CAlsa", "MediaTestSupport"]),
         .testTarget(name: "PromptMixerTests", dependencies: ["PromptMixer", "MediaCodecs", "MediaTestSupport", "DSPCore"]),
         .testTarget(
             name: "MediaPipelineTests",

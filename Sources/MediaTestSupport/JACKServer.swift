@@ -6,9 +6,9 @@ import Foundation
 /// Each server gets its own name (`-n`), so that tests of other packages running at the same time do
 /// not meet it; clients reach it through `JACK_DEFAULT_SERVER`, and `JACK_NO_START_SERVER=1` keeps
 /// them from spawning one.
-final class JACKServer {
+public final class JACKServer {
     /// The path of `program` on `PATH`, if it is installed.
-    static func executable(_ program: String) -> String? {
+    public static func executable(_ program: String) -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         return path.split(separator: ":").map { "\($0)/\(program)" }.first {
             FileManager.default.isExecutableFile(atPath: $0)
@@ -16,19 +16,26 @@ final class JACKServer {
     }
 
     /// Whether jackd and jack_wait are installed (Debian's jackd2; `make test` installs it).
-    static let isInstalled = executable("jackd") != nil && executable("jack_wait") != nil
+    public static let isInstalled = executable("jackd") != nil && executable("jack_wait") != nil
 
     /// The server name, unique to this process.
-    static let name = "ivrmedia-audioio-\(getpid())"
+    public static let name = "ivrmedia-test-\(getpid())"
 
+    private static let turn = DispatchSemaphore(value: 1)
+    private var released = false
     let process = Process()
     let log: String
 
-    /// Starts the server and waits until it accepts clients (`jack_wait -w`, 10 s at most).
-    init(logDirectory: TemporaryDirectory) throws {
+    /// Starts the server and waits until it accepts clients (`jack_wait -w`, 10 s at most); its output
+    /// goes to `logPath`. Sets `JACK_DEFAULT_SERVER` and `JACK_NO_START_SERVER` for this process and the
+    /// processes it starts.
+    public init(logPath: String) throws {
+        // One server at a time in this process, whichever suite asks (they share the server name and
+        // the environment): the next waits until this one is stopped.
+        Self.turn.wait()
         setenv("JACK_NO_START_SERVER", "1", 1)
         setenv("JACK_DEFAULT_SERVER", Self.name, 1)
-        log = logDirectory.file("jackd.log")
+        log = logPath
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         let output = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         process.executableURL = URL(fileURLWithPath: Self.executable("jackd")!)
@@ -57,18 +64,22 @@ final class JACKServer {
 
     /// Stops the server (SIGTERM to its process) and waits for it to exit, so that the next test can
     /// start another. Idempotent.
-    func stop() {
+    public func stop() {
         if process.isRunning { process.terminate() }
-        process.waitUntilExit()
+        if process.processIdentifier != 0 { process.waitUntilExit() }
+        if !released {
+            released = true
+            Self.turn.signal()
+        }
     }
 
     /// What the server printed.
-    var logText: String {
+    public var logText: String {
         (try? String(contentsOfFile: log, encoding: .utf8)) ?? "(no log)"
     }
 }
 
-struct JACKServerError: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
+public struct JACKServerError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
 }
