@@ -123,9 +123,9 @@ struct Run: ParsableCommand {
         options.transferResult = automatic
         let engine = LiveEngine(
             device: duplex, configuration: configuration, library: library, options: options, emit: sink.write)
+        Signals.install()
         ControlReader.standardInput(engine)
         if let control { try ControlReader.socket(at: control, engine) }
-        Signals.install()
         let outcome = engine.run(signals: Signals.take)
         if let control { unlink(control) }
         sink.flush()
@@ -165,6 +165,14 @@ enum Signals {
     static let pending = Atomic<UInt32>(0)
 
     static func install() {
+        // A parent may have started us with these blocked (the mask is inherited across exec): take
+        // them on this thread whatever it was.
+        var set = sigset_t()
+        sigemptyset(&set)
+        for signalNumber in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&set, signalNumber) }
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+        // A reader of the events that goes away must not kill the run: writes fail instead.
+        signal(SIGPIPE, SIG_IGN)
         for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
             signal(signalNumber) { number in
                 _ = Signals.pending.bitwiseOr(UInt32(1) << UInt32(number), ordering: .relaxed)
