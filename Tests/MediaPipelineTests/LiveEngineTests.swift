@@ -159,6 +159,23 @@ final class Collected: Sendable {
         #expect(sameAudio)
     }
 
+    /// A device that rounds the period (128 or 441 frames instead of 160): the receiver and the mixer take
+    /// blocks of any size, so the decisions come at the same samples.
+    @Test(arguments: [128, 441])
+    func periodsOfAnyLengthGiveTheSameDecisions(period: Int) throws {
+        func run(_ period: Int) throws -> [String] {
+            let device = MemoryDuplex(
+                input: [CallSimulationTests.caller(key: .nine, leadMilliseconds: 600), []], periodFrames: period)
+            let (engine, lines) = try Self.engine(device, duration: 4, pacing: .lockstep)
+            _ = engine.run(signals: { nil })
+            return try Self.events(lines).filter { ["dtmf", "noinput", "route"].contains($0["event"] as? String) }
+                .map { "\($0["line"] ?? "")|\($0["event"] ?? "")|\($0["t_ms"] ?? "")" }
+        }
+        let reference = try run(160)
+        #expect(reference.count == 3, "\(reference)")
+        #expect(try run(period) == reference)
+    }
+
     @Test func aLostDeviceEndsEveryCallAndReportsTheError() throws {
         let device = MemoryDuplex(input: [[], []])
         device.failAtFrame = 8000
