@@ -9,48 +9,24 @@ import Testing
 
 @testable import MediaPipeline
 
-/// A device in memory for the engine's unit tests: capture from arrays (one per line, silence after),
-/// playback kept per line. The ALSA paths are tested through alsa-lib in AudioIOTests and the CLI tests.
-final class MemoryDuplex: DuplexAudio, @unchecked Sendable {
-    let channels: Int
-    let periodFrames: Int
-    let sampleRate = 8000
-    let xrunCount = 0
-    let input: [[Int16]]
-    var output: [[Int16]]
-    var position = 0
-    var failAtFrame: Int?
-
-    init(input: [[Int16]], periodFrames: Int = 160) {
-        channels = input.count
-        self.periodFrames = periodFrames
-        self.input = input
-        output = [[Int16]](repeating: [], count: input.count)
+/// The engine's unit tests run on AudioIO's in-memory device (the ALSA paths are tested through
+/// alsa-lib in AudioIOTests and the CLI tests): capture from one array per line, playback read back per
+/// line without the two periods of silence the device primes with.
+extension FakeDuplexDevice {
+    convenience init(lines: [[Int16]], periodFrames: Int = 160) {
+        let length = lines.map(\.count).max() ?? 0
+        var interleaved = [Int16](repeating: 0, count: length * lines.count)
+        for (line, samples) in lines.enumerated() {
+            for (frame, sample) in samples.enumerated() { interleaved[frame * lines.count + line] = sample }
+        }
+        self.init(channels: lines.count, periodFrames: periodFrames, capture: interleaved)
     }
 
-    func read(into buffer: UnsafeMutableBufferPointer<Int16>, frames: Int) throws(ALSAError) -> IOResult {
-        if let failAtFrame, position >= failAtFrame {
-            throw ALSAError(code: .deviceLost, alsaCode: -19, function: "snd_pcm_readi", device: "memory")
-        }
-        for frame in 0..<frames {
-            for line in 0..<channels {
-                let index = position + frame
-                buffer[frame * channels + line] = index < input[line].count ? input[line][index] : 0
-            }
-        }
-        position += frames
-        return IOResult(frames: frames, recoveredXrun: false)
+    /// What `line` played, from its first written sample (after the priming silence).
+    func played(_ line: Int) -> [Int16] {
+        let primed = 2 * periodFrames
+        return stride(from: primed * channels + line, to: written.count, by: channels).map { written[$0] }
     }
-
-    func write(_ buffer: UnsafeBufferPointer<Int16>, frames: Int) throws(ALSAError) -> IOResult {
-        for frame in 0..<frames {
-            for line in 0..<channels { output[line].append(buffer[frame * channels + line]) }
-        }
-        return IOResult(frames: frames, recoveredXrun: false)
-    }
-
-    func start() throws(ALSAError) {}
-    func stop() {}
 }
 
 /// Lines written from the control thread, read by the test.
@@ -62,13 +38,13 @@ final class Collected: Sendable {
 
 @Suite(.serialized) struct LiveEngineTests {
     static func engine(
-        _ device: MemoryDuplex, duration: Double, answerAll: Bool = true, pacing: AudioPacing = .clock
+        _ device: FakeDuplexDevice, duration: Double, answerAll: Bool = true, pacing: AudioPacing = .clock
     ) throws -> (
-        LiveEngine<MemoryDuplex>, Collected
+        LiveEngine<FakeDuplexDevice>, Collected
     ) {
         let configuration = try CallSimulationTests.menu(root: CallSimulationTests.promptRoot())
         let library = try MenuPrompts.load(configuration)
-        var options = LiveEngine<MemoryDuplex>.Options(
+        var options = LiveEngine<FakeDuplexDevice>.Options(
             lineIDs: (0..<device.channels).map { "fxo\($0)" }, menuPath: "/tmp/none.yaml")
         options.answerAll = answerAll
         options.durationSeconds = duration
@@ -86,7 +62,7 @@ final class Collected: Sendable {
     }
 
     @Test func eachLineIsItsOwnCall() throws {
-        let device = MemoryDuplex(input: [CallSimulationTests.caller(key: .nine, leadMilliseconds: 600), []])
+        let device = FakeDuplexDevice(lines: [CallSimulationTests.caller(key: .nine, leadMilliseconds: 600), []])
         let (engine, lines) = try Self.engine(device, duration: 3.6)
         #expect(engine.run(signals: { nil }) == .finished)
         let events = try Self.events(lines)
@@ -119,19 +95,19 @@ final class Collected: Sendable {
             }
             return 2 * (re * re + im * im).squareRoot() / Double((to - from) * 8)
         }
-        let greeting = tone(device.output[0], 440, 100, 550)
+        let greeting = tone(device.played(0), 440, 100, 550)
         #expect(greeting > 500)
         // After the key: the announcement (600 Hz), no more greeting (440 Hz).
-        #expect(tone(device.output[0], 600, 750, 1050) > 500)
-        #expect(tone(device.output[0], 440, 750, 1050) < greeting / 100)
-        #expect(tone(device.output[1], 440, 100, 950) > 500)
+        #expect(tone(device.played(0), 600, 750, 1050) > 500)
+        #expect(tone(device.played(0), 440, 750, 1050) < greeting / 100)
+        #expect(tone(device.played(1), 440, 100, 950) > 500)
     }
 
     /// In lockstep the decisions are exactly on time whatever the speed: the greeting (1 s) ends at
     /// 1000 ms, no input comes 2000 ms later, and a barge-in stops the greeting within a period and the
     /// mixer's fade.
     @Test func lockstepRunsAsFastAsItCanWithEveryDecisionOnTime() throws {
-        let device = MemoryDuplex(input: [CallSimulationTests.caller(key: .nine, leadMilliseconds: 600), []])
+        let device = FakeDuplexDevice(lines: [CallSimulationTests.caller(key: .nine, leadMilliseconds: 600), []])
         let (engine, lines) = try Self.engine(device, duration: 4, pacing: .lockstep)
         let start = Date()
         #expect(engine.run(signals: { nil }) == .finished)
@@ -146,7 +122,7 @@ final class Collected: Sendable {
         let stopped = try #require(first("fxo0", "prompt_end"))
         #expect(stopped >= key + 3 && stopped <= key + 5, "key \(key) stopped \(stopped)")
         // The same run again gives the same events (times of day aside).
-        let device2 = MemoryDuplex(input: device.input)
+        let device2 = FakeDuplexDevice(lines: [CallSimulationTests.caller(key: .nine, leadMilliseconds: 600), []])
         let (engine2, lines2) = try Self.engine(device2, duration: 4, pacing: .lockstep)
         _ = engine2.run(signals: { nil })
         func strip(_ all: [[String: Any]]) -> [String] {
@@ -154,7 +130,7 @@ final class Collected: Sendable {
         }
         let second = try strip(Self.events(lines2)), firstRun = strip(events)
         let sameEvents = second == firstRun
-        let sameAudio = device2.output == device.output
+        let sameAudio = device2.written == device.written
         #expect(sameEvents)
         #expect(sameAudio)
     }
@@ -164,8 +140,8 @@ final class Collected: Sendable {
     @Test(arguments: [128, 441])
     func periodsOfAnyLengthGiveTheSameDecisions(period: Int) throws {
         func run(_ period: Int) throws -> [String] {
-            let device = MemoryDuplex(
-                input: [CallSimulationTests.caller(key: .nine, leadMilliseconds: 600), []], periodFrames: period)
+            let device = FakeDuplexDevice(
+                lines: [CallSimulationTests.caller(key: .nine, leadMilliseconds: 600), []], periodFrames: period)
             let (engine, lines) = try Self.engine(device, duration: 4, pacing: .lockstep)
             _ = engine.run(signals: { nil })
             return try Self.events(lines).filter { ["dtmf", "noinput", "route"].contains($0["event"] as? String) }
@@ -176,9 +152,21 @@ final class Collected: Sendable {
         #expect(try run(period) == reference)
     }
 
+    /// An overrun and an underrun on the device are reported as `xrun` events; the calls go on.
+    @Test func xrunsAreReportedAndTheCallGoesOn() throws {
+        let device = FakeDuplexDevice(lines: [CallSimulationTests.caller(key: .nine, leadMilliseconds: 1500), []])
+        device.inject(.overrun(droppedFrames: 0), atFrame: 4000)
+        device.inject(.underrun, atFrame: 6400)
+        let (engine, lines) = try Self.engine(device, duration: 3, pacing: .lockstep)
+        #expect(engine.run(signals: { nil }) == .finished)
+        let events = try Self.events(lines)
+        #expect(events.filter { $0["event"] as? String == "xrun" }.count == 2)
+        #expect(events.contains { $0["event"] as? String == "route" && $0["line"] as? String == "fxo0" })
+    }
+
     @Test func aLostDeviceEndsEveryCallAndReportsTheError() throws {
-        let device = MemoryDuplex(input: [[], []])
-        device.failAtFrame = 8000
+        let device = FakeDuplexDevice(lines: [[], []])
+        device.inject(.deviceLost, atFrame: 8000)
         let (engine, lines) = try Self.engine(device, duration: 5)
         guard case .deviceFailed(let error) = engine.run(signals: { nil }) else {
             Issue.record("the run did not report the failure")
@@ -192,7 +180,7 @@ final class Collected: Sendable {
     }
 
     @Test func aSignalEndsTheCallsCleanly() throws {
-        let device = MemoryDuplex(input: [[]])
+        let device = FakeDuplexDevice(lines: [[]])
         let (engine, lines) = try Self.engine(device, duration: 30)
         let start = Date()
         let outcome = engine.run(signals: { Date().timeIntervalSince(start) > 0.5 ? SIGTERM : nil })
@@ -204,7 +192,7 @@ final class Collected: Sendable {
     }
 
     @Test func theControlChannelStartsAndEndsCalls() throws {
-        let device = MemoryDuplex(input: [[], []])
+        let device = FakeDuplexDevice(lines: [[], []])
         let (engine, lines) = try Self.engine(device, duration: 1.5, answerAll: false)
         engine.submit(#"{"event":"call_started","line":"fxo1","caller":"+79001234567","did":"505"}"#)
         engine.submit(#"{"event":"bogus"}"#)
