@@ -60,7 +60,7 @@ struct Detect: ParsableCommand {
     private func detect(file: String, labelled: Bool, output: inout OutputLines) throws {
         var input = try InputAudio(path: file, format: format)
         let channels = input.channelCount
-        var detectors = [DTMFDetector](repeating: DTMFDetector(configuration: detectorConfiguration), count: channels)
+        var detectors = (0..<channels).map { _ in DTMFDetector(configuration: detectorConfiguration) }
         var progress = ProgressBar(
             label: file == "-" ? "stdin" : file, total: input.estimatedFrameCount ?? 0,
             enabled: StandardError.isTerminal && input.estimatedFrameCount != nil)

@@ -89,7 +89,9 @@ public final class AudioLoop<Device: DuplexAudio>: @unchecked Sendable {
         precondition(mixers.count == lines, "one mixer per line")
         commands = SPSCRing(capacity: 1024 + 64 * lines)
         events = SPSCRing(capacity: 4096 + 64 * lines)
-        detectors = [DTMFDetector](repeating: DTMFDetector(), count: lines)
+        // One receiver each: copies of one value would share its buffers until the first write, and that
+        // copy would happen on the audio thread.
+        detectors = (0..<lines).map { _ in DTMFDetector() }
         self.mixers = mixers
         tokens = [Int](repeating: 0, count: lines * LineMixer.maximumVoiceCapacity)
         capture = [Int16](repeating: 0, count: period * lines)
