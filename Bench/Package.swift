@@ -3,7 +3,7 @@ import PackageDescription
 
 // A nested package so that benchmark dependencies (package-benchmark, SpanDSP) never reach users of
 // ivrmedia or `swift test`. Run from this folder:
-//   swift package benchmark                      # G.711, Opus and the DTMF receiver per 20 ms frame
+//   swift package benchmark                      # G.711, Opus, DTMF receiver, mixer per 20 ms frame; 30-line loop
 //   swift package benchmark thresholds check     # fails (exit 2) if any frame allocates
 //   swift run -c release dtmf-compare            # our receiver against SpanDSP: accuracy, latency, speed
 //   swift run -c release simulate-speed          # `ivrmedia simulate` over an hour of calls, times real time
@@ -37,6 +37,21 @@ let package = Package(
             dependencies: [
                 .product(name: "Benchmark", package: "package-benchmark"),
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
+            ]
+        ),
+
+        // The 30-line (E1) scenario of PipelineBenchmarks and e1-bench: the callers' audio, the prompts, the
+        // loop over a FakeDuplexDevice and the control side's prompt schedule.
+        .target(
+            name: "E1Scenario",
+            dependencies: [
+                "BenchSupport",
+                .product(name: "DSPCore", package: "ivrmedia"),
+                .product(name: "AudioIO", package: "ivrmedia"),
+                .product(name: "IVRRouting", package: "ivrmedia"),
+                .product(name: "PromptMixer", package: "ivrmedia"),
+                .product(name: "MediaPipeline", package: "ivrmedia"),
+                .product(name: "MediaTestSupport", package: "ivrmedia"),
             ]
         ),
 
@@ -105,6 +120,17 @@ let package = Package(
                 .product(name: "Benchmark", package: "package-benchmark"),
             ],
             path: "Benchmarks/Mixer",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+        ),
+        .executableTarget(
+            name: "PipelineBenchmarks",
+            dependencies: [
+                "BenchSupport", "AllocationGuard", "E1Scenario",
+                .product(name: "AudioIO", package: "ivrmedia"),
+                .product(name: "MediaPipeline", package: "ivrmedia"),
+                .product(name: "Benchmark", package: "package-benchmark"),
+            ],
+            path: "Benchmarks/Pipeline",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
         ),
     ]
