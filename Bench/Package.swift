@@ -7,12 +7,14 @@ import PackageDescription
 //   swift package benchmark thresholds check     # fails (exit 2) if any frame allocates
 //   swift run -c release dtmf-compare            # our receiver against SpanDSP: accuracy, latency, speed
 //   swift run -c release simulate-speed          # `ivrmedia simulate` over an hour of calls, times real time
+//   swift run -c release e1-bench                # the live per-frame path of 30 lines (an E1): per-period times
 let package = Package(
     name: "ivrmedia-bench",
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "dtmf-compare", targets: ["DTMFCompare"]),
         .executable(name: "simulate-speed", targets: ["SimulateSpeed"]),
+        .executable(name: "e1-bench", targets: ["E1Bench"]),
     ],
     dependencies: [
         // Named, because a path dependency is otherwise known by its folder name (main, a worktree, a CI clone).
@@ -21,6 +23,8 @@ let package = Package(
             url: "https://github.com/ordo-one/package-benchmark", exact: "1.38.1", traits: ["MallocInterposer"]),
         // Already a dependency of package-benchmark; named here for AllocationGuard's direct use.
         .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.5.0"),
+        // Already a dependency of package-benchmark; named here for e1-bench's per-period histograms.
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
     ],
     targets: [
         // MARK: - Libraries
@@ -76,6 +80,19 @@ let package = Package(
                 .product(name: "IVRRouting", package: "ivrmedia"),
                 .product(name: "PromptMixer", package: "ivrmedia"),
                 .product(name: "MediaPipeline", package: "ivrmedia"),
+            ]
+        ),
+
+        .executableTarget(
+            name: "E1Bench",
+            dependencies: [
+                "BenchSupport", "E1Scenario",
+                .product(name: "DSPCore", package: "ivrmedia"),
+                .product(name: "AudioIO", package: "ivrmedia"),
+                .product(name: "PromptMixer", package: "ivrmedia"),
+                .product(name: "MediaPipeline", package: "ivrmedia"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ]
         ),
 
