@@ -79,6 +79,7 @@ bench: deps-bench
 	cd Bench && $(SWIFT) package benchmark thresholds check
 	cd Bench && $(SWIFT) run -c release dtmf-compare
 	cd Bench && $(SWIFT) run -c release simulate-speed
+	cd Bench && $(SWIFT) run -c release e1-bench
 
 clean:
 	rm -rf .build Bench/.build

@@ -3,16 +3,18 @@ import PackageDescription
 
 // A nested package so that benchmark dependencies (package-benchmark, SpanDSP) never reach users of
 // ivrmedia or `swift test`. Run from this folder:
-//   swift package benchmark                      # G.711, Opus and the DTMF receiver per 20 ms frame
+//   swift package benchmark                      # G.711, Opus, DTMF receiver, mixer per 20 ms frame; 30-line loop
 //   swift package benchmark thresholds check     # fails (exit 2) if any frame allocates
 //   swift run -c release dtmf-compare            # our receiver against SpanDSP: accuracy, latency, speed
 //   swift run -c release simulate-speed          # `ivrmedia simulate` over an hour of calls, times real time
+//   swift run -c release e1-bench                # the live per-frame path of 30 lines (an E1): per-period times
 let package = Package(
     name: "ivrmedia-bench",
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "dtmf-compare", targets: ["DTMFCompare"]),
         .executable(name: "simulate-speed", targets: ["SimulateSpeed"]),
+        .executable(name: "e1-bench", targets: ["E1Bench"]),
     ],
     dependencies: [
         // Named, because a path dependency is otherwise known by its folder name (main, a worktree, a CI clone).
@@ -21,6 +23,8 @@ let package = Package(
             url: "https://github.com/ordo-one/package-benchmark", exact: "1.38.1", traits: ["MallocInterposer"]),
         // Already a dependency of package-benchmark; named here for AllocationGuard's direct use.
         .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.5.0"),
+        // Already a dependency of package-benchmark; named here for e1-bench's per-period histograms.
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
     ],
     targets: [
         // MARK: - Libraries
@@ -37,6 +41,21 @@ let package = Package(
             dependencies: [
                 .product(name: "Benchmark", package: "package-benchmark"),
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
+            ]
+        ),
+
+        // The 30-line (E1) scenario of PipelineBenchmarks and e1-bench: the callers' audio, the prompts, the
+        // loop over a FakeDuplexDevice and the control side's prompt schedule.
+        .target(
+            name: "E1Scenario",
+            dependencies: [
+                "BenchSupport",
+                .product(name: "DSPCore", package: "ivrmedia"),
+                .product(name: "AudioIO", package: "ivrmedia"),
+                .product(name: "IVRRouting", package: "ivrmedia"),
+                .product(name: "PromptMixer", package: "ivrmedia"),
+                .product(name: "MediaPipeline", package: "ivrmedia"),
+                .product(name: "MediaTestSupport", package: "ivrmedia"),
             ]
         ),
 
@@ -61,6 +80,19 @@ let package = Package(
                 .product(name: "IVRRouting", package: "ivrmedia"),
                 .product(name: "PromptMixer", package: "ivrmedia"),
                 .product(name: "MediaPipeline", package: "ivrmedia"),
+            ]
+        ),
+
+        .executableTarget(
+            name: "E1Bench",
+            dependencies: [
+                "BenchSupport", "E1Scenario",
+                .product(name: "DSPCore", package: "ivrmedia"),
+                .product(name: "AudioIO", package: "ivrmedia"),
+                .product(name: "PromptMixer", package: "ivrmedia"),
+                .product(name: "MediaPipeline", package: "ivrmedia"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ]
         ),
 
@@ -105,6 +137,17 @@ let package = Package(
                 .product(name: "Benchmark", package: "package-benchmark"),
             ],
             path: "Benchmarks/Mixer",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+        ),
+        .executableTarget(
+            name: "PipelineBenchmarks",
+            dependencies: [
+                "BenchSupport", "AllocationGuard", "E1Scenario",
+                .product(name: "AudioIO", package: "ivrmedia"),
+                .product(name: "MediaPipeline", package: "ivrmedia"),
+                .product(name: "Benchmark", package: "package-benchmark"),
+            ],
+            path: "Benchmarks/Pipeline",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
         ),
     ]
