@@ -163,7 +163,7 @@ let lineMajor: [Int16] = scenario.lineAudio.flatMap { $0 }
 var loopResult = PathResult("`AudioLoop.runPeriod`: the whole path (device, commands, receivers, mixers)")
 var receiverResult = PathResult("the DTMF receiver alone (30 `DTMFDetector()`, made one by one)")
 var sharedReceiverResult = PathResult(
-    "the DTMF receiver alone, made as `AudioLoop.init` makes them (`[DTMFDetector](repeating:count:)`)")
+    "the DTMF receiver alone, made as copies of one value (`[DTMFDetector](repeating:count:)`; the old bug)")
 var mixerResult = PathResult("the prompt mixer alone (30 `LineMixer`, the same prompt schedule)")
 var deviceResult = PathResult("the fake device alone (`FakeDuplexDevice` read + write)")
 var freshResult = PathResult("first write of 9,600 fresh bytes (the fake's growing playback record)")
@@ -205,7 +205,8 @@ for _ in 0..<rounds {
     }
 
     // The receivers alone, on each line's audio in 160-sample blocks: made one by one, and as
-    // `AudioLoop.init` makes them (30 copies of one value, whose arrays the copies share until written).
+    // `AudioLoop.init` made them before the fix (30 copies of one value, whose arrays the copies share until
+    // written: the first write copied them on the audio thread).
     keysDetected = runReceivers(&receiverResult) { (0..<lines).map { _ in DTMFDetector() } }
     _ = runReceivers(&sharedReceiverResult) { [DTMFDetector](repeating: DTMFDetector(), count: lines) }
 
@@ -360,7 +361,7 @@ print("- keys found by the receivers alone in the last run: \(keysDetected) of \
 if counting {
     print(
         "- mallocs before the timed periods, all runs: in a new loop's first period \(loopResult.firstPeriodMallocs)"
-            + " (receivers made as `AudioLoop.init` does: \(sharedReceiverResult.firstPeriodMallocs), one by one:"
+            + " (receivers made as copies of one value: \(sharedReceiverResult.firstPeriodMallocs), one by one:"
             + " \(receiverResult.firstPeriodMallocs)), in the \(warmupPeriods - 1) warm-up periods after it"
             + " \(loopResult.warmupMallocs) (\(sharedReceiverResult.warmupMallocs), \(receiverResult.warmupMallocs))")
 }
