@@ -160,27 +160,23 @@ extension DTMFDetector {
         return oldest >= share * energy * 2 / Double(count)
     }
 
-    /// A cheap necessary condition on a lane's frequency: the offset measured from the phase advance
-    /// between the window's first and last `half` sub-blocks, or (with `ambiguous`) that offset plus or
-    /// minus one ambiguity step, is within `tolerance` of the nominal frequency. `fitTone` measures the
-    /// same offset and more; this spares it for the many speech windows whose frequency is off.
-    private mutating func frequencyPlausible(lane: Int, count: Int, half: Int, tolerance: Double, ambiguous: Bool)
-        -> Bool
-    {
+    /// A cheap necessary condition on a lane's frequency: the phase advance between the window's first
+    /// and last `half` sub-blocks is within `cosine` (`Limits.plausibleCosine`, the tolerance plus 20 %)
+    /// of none. `fitTone` measures the same offset and more; this spares it for the many speech windows
+    /// whose frequency is off.
+    ///
+    /// The advance is judged by its cosine, x ≥ cos θ·|z| for z = x + jy, not by an arc tangent. (An
+    /// advance of ±2π, one ambiguity step, cannot be told from none here; when θ < π no advance near it
+    /// is measurable, and when θ ≥ π every advance passes.) Cost: 2·`half` lane reads and one square root.
+    private mutating func frequencyPlausible(lane: Int, count: Int, half: Int, cosine: Double) -> Bool {
         var aRe: Float = 0, aIm: Float = 0, bRe: Float = 0, bIm: Float = 0
         for index in 0..<half {
             let early = self.lane(lane, back: count - 1 - index), late = self.lane(lane, back: half - 1 - index)
             aRe += early.re; aIm += early.im
             bRe += late.re; bIm += late.im
         }
-        let separation = Double((count - half) * Self.subBlockLength)
-        let rate = Double(Self.sampleRate)
-        let advance = Double.atan2(y: Double(bIm * aRe - bRe * aIm), x: Double(bRe * aRe + bIm * aIm))
-        let direct = advance * rate / (2 * .pi * separation)
-        // A margin of 20 % over the tolerance: the fit may move the estimate a little.
-        let limit = 1.2 * tolerance * Double(Self.bank.frequencies[lane])
-        if abs(direct) <= limit { return true }
-        return ambiguous && abs(abs(direct) - rate / separation) <= limit
+        let x = Double(bRe * aRe + bIm * aIm), y = Double(bIm * aRe - bRe * aIm)
+        return x >= cosine * (x * x + y * y).squareRoot()
     }
 
     /// A pair that passed validation and has lasted long enough.
@@ -194,20 +190,34 @@ extension DTMFDetector {
     /// One tone measured over a window of `count` sub-blocks.
     struct ToneFit {
         var tone: Tone
-        /// |dB| between the amplitudes of the window's two halves.
-        var halvesDB: Double
-        /// The largest |dB| between a quarter's mean amplitude and the mean of the quarters (tier L).
-        var quartersDB: Double
+        /// The ratio (at least 1) between the amplitudes of the window's two halves; infinite when one is 0.
+        var halves: Double
+        /// The largest ratio between a quarter's mean amplitude and the mean of the quarters, either way
+        /// (tier L); infinite when a quarter is 0, and when the quarters were not asked for.
+        var quarters: Double
+    }
+
+    /// The de-rotated sums of one lane over a window: all of it, its first and last `half` sub-blocks,
+    /// and its quarters.
+    struct DerotatedSums {
+        var re = -0.0, im = -0.0
+        var earlyRe = 0.0, earlyIm = 0.0, lateRe = 0.0, lateIm = 0.0
+        var quartersRe = SIMD4<Double>(), quartersIm = SIMD4<Double>()
+        var power: Double { re * re + im * im }
     }
 
     /// Measures one lane over the newest `count` sub-blocks: the frequency offset from the phase advance
     /// between the first and last `half` sub-blocks; with `resolveAmbiguity`, the offset ± one
-    /// ambiguity step whose de-rotated sum is largest; then amplitude, halves and quarters.
+    /// ambiguity step whose de-rotated sum is largest; then amplitude, halves and (with `quarters`)
+    /// quarters.
     ///
     /// `values`, when given, are the lane's `laneValues` and their `directOffset`, already computed by
     /// the caller (tier A); they are not read again.
+    ///
+    /// Cost: per candidate offset one `Rotation` (a cos and a sin) and `count` complex multiply-adds;
+    /// a logarithm-free comparison of the halves and quarters (the callers compare ratios).
     private mutating func fitTone(
-        lane: Int, count: Int, half: Int, resolveAmbiguity: Bool,
+        lane: Int, count: Int, half: Int, resolveAmbiguity: Bool, quarters: Bool,
         values given: (re: SIMD16<Double>, im: SIMD16<Double>, direct: Double)? = nil
     ) -> ToneFit {
         let l = Double(Self.subBlockLength)
@@ -220,61 +230,63 @@ extension DTMFDetector {
             direct = Self.directOffset(yRe, yIm, count: count, half: half)
         }
         let ambiguity = rate / (Double(count - half) * l)
+        let quarterEnds = Self.quarterBoundaries(count)
 
-        /// The sub-blocks de-rotated by `offsetHz` (zero past `count`).
-        func derotated(_ offsetHz: Double) -> (re: SIMD16<Double>, im: SIMD16<Double>) {
+        /// The sums of the sub-blocks de-rotated by `offsetHz`. The whole sum is added from -0 in time
+        /// order, as `SIMD.sum()` added the de-rotated vector (whose unused lanes were +0), so its bits are
+        /// those of the vector code.
+        func derotated(_ offsetHz: Double) -> DerotatedSums {
             var rotation = Rotation(stepRadians: -2 * Double.pi * offsetHz * l / rate)
-            var c = SIMD16<Double>(), s = SIMD16<Double>()
-            for index in 0..<count { (c[index], s[index]) = rotation.next() }
-            return (yRe * c - yIm * s, yRe * s + yIm * c)
+            var sums = DerotatedSums()
+            var quarter = 0
+            for index in 0..<count {
+                let (c, s) = rotation.next()
+                let re = yRe[index] * c - yIm[index] * s, im = yRe[index] * s + yIm[index] * c
+                sums.re += re
+                sums.im += im
+                if index < half { sums.earlyRe += re; sums.earlyIm += im }
+                if index >= count - half { sums.lateRe += re; sums.lateIm += im }
+                if quarters {
+                    while index >= quarterEnds[quarter] { quarter += 1 }
+                    sums.quartersRe[quarter] += re
+                    sums.quartersIm[quarter] += im
+                }
+            }
+            return sums
         }
 
         var offsetHz = direct
-        var values = derotated(direct)
-        var best = values.re.sum() * values.re.sum() + values.im.sum() * values.im.sum()
+        var sums = derotated(direct)
         if resolveAmbiguity {
             for side in 0..<2 {
                 let candidate = side == 0 ? direct - ambiguity : direct + ambiguity
                 let other = derotated(candidate)
-                let magnitude = other.re.sum() * other.re.sum() + other.im.sum() * other.im.sum()
-                if magnitude > best {
-                    best = magnitude
+                if other.power > sums.power {
                     offsetHz = candidate
-                    values = other
+                    sums = other
                 }
             }
         }
-        // Halves and quarters of the de-rotated sub-blocks.
-        let quarterEnds = Self.quarterBoundaries(count)
-        var earlyRe = 0.0, earlyIm = 0.0, lateRe = 0.0, lateIm = 0.0
-        var quartersRe = SIMD4<Double>(), quartersIm = SIMD4<Double>()
-        var quarter = 0
-        for index in 0..<count {
-            let re = values.re[index], im = values.im[index]
-            if index < half { earlyRe += re; earlyIm += im }
-            if index >= count - half { lateRe += re; lateIm += im }
-            while index >= quarterEnds[quarter] { quarter += 1 }
-            quartersRe[quarter] += re
-            quartersIm[quarter] += im
-        }
         let n = Double(count) * l
-        let amplitude = 2 * best.squareRoot() / n
-        let early = (earlyRe * earlyRe + earlyIm * earlyIm).squareRoot()
-        let late = (lateRe * lateRe + lateIm * lateIm).squareRoot()
-        let halvesDB = early > 0 && late > 0 ? abs(20 * Double.log10(early / late)) : .infinity
-        var lengths = SIMD4<Double>()
-        var previousEnd = 0
-        for q in 0..<4 {
-            lengths[q] = Double(quarterEnds[q] - previousEnd)
-            previousEnd = quarterEnds[q]
+        let amplitude = 2 * sums.power.squareRoot() / n
+        let early = (sums.earlyRe * sums.earlyRe + sums.earlyIm * sums.earlyIm).squareRoot()
+        let late = (sums.lateRe * sums.lateRe + sums.lateIm * sums.lateIm).squareRoot()
+        let halves = early > 0 && late > 0 ? max(early / late, late / early) : .infinity
+        var spread = Double.infinity
+        if quarters {
+            var lengths = SIMD4<Double>()
+            var previousEnd = 0
+            for q in 0..<4 {
+                lengths[q] = Double(quarterEnds[q] - previousEnd)
+                previousEnd = quarterEnds[q]
+            }
+            let means =
+                (sums.quartersRe * sums.quartersRe + sums.quartersIm * sums.quartersIm).squareRoot() / lengths
+            let mean = means.sum() / 4
+            if mean > 0 && means.min() > 0 { spread = max(means.max() / mean, mean / means.min()) }
         }
-        let means = (quartersRe * quartersRe + quartersIm * quartersIm).squareRoot() / lengths
-        let mean = means.sum() / 4
-        let spread = max(means.max() / mean, mean / means.min())
-        let quartersDB = mean > 0 && means.min() > 0 ? 20 * Double.log10(spread) : .infinity
         return ToneFit(
-            tone: Tone(lane: lane, offsetHz: offsetHz, amplitude: amplitude), halvesDB: halvesDB,
-            quartersDB: quartersDB)
+            tone: Tone(lane: lane, offsetHz: offsetHz, amplitude: amplitude), halves: halves, quarters: spread)
     }
 
     /// The lane's values over the newest `count` sub-blocks, oldest first, read once from the ring.
@@ -322,25 +334,25 @@ extension DTMFDetector {
         return ends
     }
 
-    /// The least margin, dB, of the chosen row over the other rows and of the chosen column over the
-    /// other columns, from the window's bin powers.
-    static func groupMarginDB(_ lanes: (row: Int, column: Int), _ power: SIMD8<Float>) -> Double {
+    /// The least power ratio of the chosen row over the other rows and of the chosen column over the
+    /// other columns, from the window's bin powers (compared with `Limits.marginRatio` and its kin).
+    static func groupMarginRatio(_ lanes: (row: Int, column: Int), _ power: SIMD8<Float>) -> Double {
         var marginRatio = Double.infinity
         for lane in 0..<8 where lane != lanes.row && lane != lanes.column {
             let chosen = lane < 4 ? power[lanes.row] : power[lanes.column]
             marginRatio = min(marginRatio, Double(chosen) / max(Double(power[lane]), 1e-9))
         }
-        return 10 * Double.log10(marginRatio)
+        return marginRatio
     }
 
-    /// The measurements both tiers share.
+    /// The measurements both tiers share. Levels are compared as ratios (see `Limits`).
     struct PairMeasurement {
         var low: ToneFit
         var high: ToneFit
         var purity: Double
-        var twistDB: Double
+        /// The high tone's amplitude over the low tone's.
+        var twist: Double
         var deviation: Double
-        var marginDB: Double
         var residualCorrelation: Double
     }
 
@@ -353,26 +365,25 @@ extension DTMFDetector {
         )? = nil
     ) -> PairMeasurement {
         let low = fitTone(
-            lane: lanes.row, count: count, half: half, resolveAmbiguity: resolveAmbiguity, values: values?.row)
+            lane: lanes.row, count: count, half: half, resolveAmbiguity: resolveAmbiguity,
+            quarters: resolveAmbiguity, values: values?.row)
         let high = fitTone(
-            lane: lanes.column, count: count, half: half, resolveAmbiguity: resolveAmbiguity, values: values?.column)
+            lane: lanes.column, count: count, half: half, resolveAmbiguity: resolveAmbiguity,
+            quarters: resolveAmbiguity, values: values?.column)
         let n = Double(count * Self.subBlockLength)
         let lowEnergy = low.tone.amplitude * low.tone.amplitude / 2 * n
         let highEnergy = high.tone.amplitude * high.tone.amplitude / 2 * n
-        let power = sums.power
-        let margin = Self.groupMarginDB(lanes, power)
-        let rate = Double(Self.sampleRate)
-        let residualLag =
-            sums.lag - lowEnergy * Double.cos(2 * .pi * low.tone.frequency / rate)
-            - highEnergy * Double.cos(2 * .pi * high.tone.frequency / rate)
+        // cos ω of both tones at once (`sinCos`, to ~1e-15, instead of two libm calls).
+        let cosines = sinCos(2 * .pi * SIMD2(low.tone.frequency, high.tone.frequency) / Double(Self.sampleRate)).cos
+        let residualLag = sums.lag - lowEnergy * cosines[0] - highEnergy * cosines[1]
         let residualEnergy = max(sums.energy - lowEnergy - highEnergy, 1e-9)
         return PairMeasurement(
             low: low, high: high, purity: (lowEnergy + highEnergy) / sums.energy,
-            twistDB: 20 * Double.log10(high.tone.amplitude / low.tone.amplitude),
+            twist: high.tone.amplitude / low.tone.amplitude,
             deviation: max(
                 abs(low.tone.offsetHz) / Double(Self.bank.frequencies[lanes.row]),
                 abs(high.tone.offsetHz) / Double(Self.bank.frequencies[lanes.column])),
-            marginDB: margin, residualCorrelation: residualLag / residualEnergy)
+            residualCorrelation: residualLag / residualEnergy)
     }
 
     /// Tier A: the 22.5 ms window, for clean signals and white noise.
@@ -382,14 +393,11 @@ extension DTMFDetector {
         -> Hit?
     {
         let c = configuration
-        let tolerance = min(c.cleanFrequencyTolerance, c.frequencyTolerance)
-        guard Self.groupMarginDB(lanes, sums.power) >= c.groupMarginDB,
+        let count = Self.windowSubBlocks
+        guard Self.groupMarginRatio(lanes, sums.power) >= limits.marginRatio,
+            frequencyPlausible(lane: lanes.row, count: count, half: 4, cosine: limits.plausibleCosine[lanes.row]),
             frequencyPlausible(
-                lane: lanes.row, count: Self.windowSubBlocks, half: 4, tolerance: tolerance,
-                ambiguous: false),
-            frequencyPlausible(
-                lane: lanes.column, count: Self.windowSubBlocks, half: 4, tolerance: tolerance,
-                ambiguous: false)
+                lane: lanes.column, count: count, half: 4, cosine: limits.plausibleCosine[lanes.column])
         else { return nil }
         // The change point first: it needs only the two frequencies, which are `fitTone`'s own first step
         // (tier A does not resolve the ambiguity, so they are final), and it rejects far more cheaply than
@@ -399,7 +407,6 @@ extension DTMFDetector {
         // change which windows pass.
         // The search also confirms that the pair lasts to the present: a 20 ms tone ends inside the window.
         let now = sampleCount
-        let count = Self.windowSubBlocks
         let row = laneValues(lanes.row, count: count), column = laneValues(lanes.column, count: count)
         let rowDirect = Self.directOffset(row.re, row.im, count: count, half: 4)
         let columnDirect = Self.directOffset(column.re, column.im, count: count, half: 4)
@@ -413,11 +420,12 @@ extension DTMFDetector {
             lanes, sums, count: count, half: 4, resolveAmbiguity: false,
             values: ((row.re, row.im, rowDirect), (column.re, column.im, columnDirect)))
         guard m.low.tone.amplitude >= limits.minimumAmplitude, m.high.tone.amplitude >= limits.minimumAmplitude,
-            m.twistDB >= -c.maximumNormalTwistDB, m.twistDB <= c.maximumReverseTwistDB,
-            m.deviation <= min(c.cleanFrequencyTolerance, c.frequencyTolerance), m.marginDB >= c.groupMarginDB,
-            max(m.low.halvesDB, m.high.halvesDB) <= c.stabilityDB
+            limits.twistRange.contains(m.twist),
+            m.deviation <= min(c.cleanFrequencyTolerance, c.frequencyTolerance),
+            max(m.low.halves, m.high.halves) <= limits.stabilityRatio
         else { return nil }
-        let white = abs(m.residualCorrelation) <= c.whiteResidualCorrelation && m.twistDB >= -8 && m.twistDB <= 4
+        let white =
+            abs(m.residualCorrelation) <= c.whiteResidualCorrelation && limits.whiteTwistRange.contains(m.twist)
         guard m.purity >= (white ? c.whiteNoisePurity : c.purity) else { return nil }
         let digit = DTMFDigit(row: lanes.row, column: lanes.column - 4)
         return Hit(digit: digit, onset: onset, low: m.low.tone, high: m.high.tone)
@@ -429,26 +437,26 @@ extension DTMFDetector {
     ) -> Hit? {
         let c = configuration
         let count = Self.longWindowSubBlocks
-        let tolerance = min(c.interferedFrequencyTolerance, c.frequencyTolerance)
-        guard Self.groupMarginDB(lanes, sums.power) >= min(c.groupMarginDB, c.speechPathGroupMarginDB),
-            frequencyPlausible(lane: lanes.row, count: count, half: count / 2, tolerance: tolerance, ambiguous: true),
+        let margin = Self.groupMarginRatio(lanes, sums.power)
+        guard margin >= limits.interferedGateMarginRatio,
             frequencyPlausible(
-                lane: lanes.column, count: count, half: count / 2, tolerance: tolerance,
-                ambiguous: true)
+                lane: lanes.row, count: count, half: count / 2, cosine: limits.interferedPlausibleCosine[lanes.row]),
+            frequencyPlausible(
+                lane: lanes.column, count: count, half: count / 2,
+                cosine: limits.interferedPlausibleCosine[lanes.column])
         else { return nil }
         let m = measurePair(lanes, sums, count: count, half: count / 2, resolveAmbiguity: true)
         let speechLike = m.residualCorrelation >= c.speechResidualCorrelation
         guard m.low.tone.amplitude >= limits.minimumAmplitude, m.high.tone.amplitude >= limits.minimumAmplitude,
             m.deviation <= min(c.interferedFrequencyTolerance, c.frequencyTolerance),
-            m.twistDB >= -min(c.interferedMaximumNormalTwistDB, c.maximumNormalTwistDB),
-            m.twistDB <= min(c.interferedMaximumReverseTwistDB, c.maximumReverseTwistDB)
+            limits.interferedTwistRange.contains(m.twist)
         else { return nil }
-        let halves = max(m.low.halvesDB, m.high.halvesDB)
-        let quarters = max(m.low.quartersDB, m.high.quartersDB)
+        let halves = max(m.low.halves, m.high.halves)
+        let quarters = max(m.low.quarters, m.high.quarters)
         let passes =
             m.purity >= (speechLike ? c.interferedPurity : c.interferedOtherPurity)
-            && m.marginDB >= c.groupMarginDB && halves <= c.interferedStabilityDB
-            && quarters <= c.interferedQuarterStabilityDB
+            && margin >= limits.marginRatio && halves <= limits.interferedStabilityRatio
+            && quarters <= limits.interferedQuarterRatio
         var speechPath = false
         if !passes {
             // The purity of the first difference x[n] - x[n-1]: its energy is 2E - 2R1 over the window,
@@ -463,8 +471,8 @@ extension DTMFDetector {
             let differencedPurity = differenced / max(2 * sums.energy - 2 * sums.lag, 1e-9)
             speechPath =
                 speechLike && differencedPurity >= c.speechPathPurity
-                && m.marginDB >= c.speechPathGroupMarginDB && halves <= c.speechPathStabilityDB
-                && quarters <= c.speechPathQuarterStabilityDB
+                && margin >= limits.speechPathMarginRatio && halves <= limits.speechPathStabilityRatio
+                && quarters <= limits.speechPathQuarterRatio
             guard speechPath else { return nil }
         }
         let now = sampleCount
