@@ -211,24 +211,16 @@ extension DTMFDetector {
     /// ambiguity step whose de-rotated sum is largest; then amplitude, halves and (with `quarters`)
     /// quarters.
     ///
-    /// `values`, when given, are the lane's `laneValues` and their `directOffset`, already computed by
-    /// the caller (tier A); they are not read again.
+    /// `y` are the lane's `laneValues` and `direct` their `directOffset`, computed by the caller (tier A
+    /// needs them before the fits, for the change point).
     ///
     /// Cost: per candidate offset one `Rotation` (a cos and a sin) and `count` complex multiply-adds;
     /// a logarithm-free comparison of the halves and quarters (the callers compare ratios).
     private mutating func fitTone(
-        lane: Int, count: Int, half: Int, resolveAmbiguity: Bool, quarters: Bool,
-        values given: (re: SIMD16<Double>, im: SIMD16<Double>, direct: Double)? = nil
+        lane: Int, count: Int, half: Int, resolveAmbiguity: Bool, quarters: Bool, y: LaneSeries, direct: Double
     ) -> ToneFit {
         let l = Double(Self.subBlockLength)
         let rate = Double(Self.sampleRate)
-        let yRe: SIMD16<Double>, yIm: SIMD16<Double>, direct: Double
-        if let given {
-            (yRe, yIm, direct) = given
-        } else {
-            (yRe, yIm) = laneValues(lane, count: count)
-            direct = Self.directOffset(yRe, yIm, count: count, half: half)
-        }
         let ambiguity = rate / (Double(count - half) * l)
         let quarterEnds = Self.quarterBoundaries(count)
 
@@ -241,7 +233,7 @@ extension DTMFDetector {
             var quarter = 0
             for index in 0..<count {
                 let (c, s) = rotation.next()
-                let re = yRe[index] * c - yIm[index] * s, im = yRe[index] * s + yIm[index] * c
+                let re = y.re[index] * c - y.im[index] * s, im = y.re[index] * s + y.im[index] * c
                 sums.re += re
                 sums.im += im
                 if index < half { sums.earlyRe += re; sums.earlyIm += im }
@@ -289,9 +281,17 @@ extension DTMFDetector {
             tone: Tone(lane: lane, offsetHz: offsetHz, amplitude: amplitude), halves: halves, quarters: spread)
     }
 
+    /// One lane's complex values over a window, oldest first (at most `longWindowSubBlocks` used), in
+    /// fixed-size storage: indexing a `SIMD16<Double>` by a variable index copied the vector through the
+    /// stack on every store.
+    struct LaneSeries {
+        var re = InlineArray<16, Double>(repeating: 0)
+        var im = InlineArray<16, Double>(repeating: 0)
+    }
+
     /// The lane's values over the newest `count` sub-blocks, oldest first, read once from the ring.
-    private mutating func laneValues(_ lane: Int, count: Int) -> (re: SIMD16<Double>, im: SIMD16<Double>) {
-        var yRe = SIMD16<Double>(), yIm = SIMD16<Double>()
+    private mutating func laneValues(_ lane: Int, count: Int) -> LaneSeries {
+        var y = LaneSeries()
         let oldest = Int(subBlockCount - Int64(count))
         // The two floats are read by address: indexing a `SIMD8<Float>` by a variable lane stored the
         // whole sub-block to the stack first.
@@ -302,21 +302,22 @@ extension DTMFDetector {
             let base = UnsafeRawPointer(ring.baseAddress!)
             for index in 0..<count {
                 let slot = (oldest &+ index) & (Self.ringCapacity - 1)
-                yRe[index] = Double(base.load(fromByteOffset: slot &* stride &+ reOffset, as: Float.self))
-                yIm[index] = Double(base.load(fromByteOffset: slot &* stride &+ imOffset, as: Float.self))
+                y.re[index] = Double(base.load(fromByteOffset: slot &* stride &+ reOffset, as: Float.self))
+                y.im[index] = Double(base.load(fromByteOffset: slot &* stride &+ imOffset, as: Float.self))
             }
         }
-        return (yRe, yIm)
+        return y
     }
 
     /// The frequency offset, Hz, from the phase advance between the first and last `half` of `count`
     /// sub-block values (oldest first). `fitTone` starts from it; tier A also uses it alone, before
     /// `fitTone`, to place the change-point model: both get the same bits.
-    static func directOffset(_ yRe: SIMD16<Double>, _ yIm: SIMD16<Double>, count: Int, half: Int) -> Double {
+    @inline(__always)
+    static func directOffset(_ y: LaneSeries, count: Int, half: Int) -> Double {
         var aRe = 0.0, aIm = 0.0, bRe = 0.0, bIm = 0.0
         for index in 0..<half {
-            aRe += yRe[index]; aIm += yIm[index]
-            bRe += yRe[count - half + index]; bIm += yIm[count - half + index]
+            aRe += y.re[index]; aIm += y.im[index]
+            bRe += y.re[count - half + index]; bIm += y.im[count - half + index]
         }
         let separation = Double(count - half) * Double(subBlockLength)
         let advance = Double.atan2(y: bIm * aRe - bRe * aIm, x: bRe * aRe + bIm * aIm)
@@ -358,18 +359,15 @@ extension DTMFDetector {
 
     private mutating func measurePair(
         _ lanes: (row: Int, column: Int), _ sums: (power: SIMD8<Float>, energy: Double, lag: Double), count: Int,
-        half: Int, resolveAmbiguity: Bool,
-        values: (
-            row: (re: SIMD16<Double>, im: SIMD16<Double>, direct: Double),
-            column: (re: SIMD16<Double>, im: SIMD16<Double>, direct: Double)
-        )? = nil
+        half: Int, resolveAmbiguity: Bool, row: LaneSeries, rowDirect: Double, column: LaneSeries,
+        columnDirect: Double
     ) -> PairMeasurement {
         let low = fitTone(
             lane: lanes.row, count: count, half: half, resolveAmbiguity: resolveAmbiguity,
-            quarters: resolveAmbiguity, values: values?.row)
+            quarters: resolveAmbiguity, y: row, direct: rowDirect)
         let high = fitTone(
             lane: lanes.column, count: count, half: half, resolveAmbiguity: resolveAmbiguity,
-            quarters: resolveAmbiguity, values: values?.column)
+            quarters: resolveAmbiguity, y: column, direct: columnDirect)
         let n = Double(count * Self.subBlockLength)
         let lowEnergy = low.tone.amplitude * low.tone.amplitude / 2 * n
         let highEnergy = high.tone.amplitude * high.tone.amplitude / 2 * n
@@ -408,8 +406,8 @@ extension DTMFDetector {
         // The search also confirms that the pair lasts to the present: a 20 ms tone ends inside the window.
         let now = sampleCount
         let row = laneValues(lanes.row, count: count), column = laneValues(lanes.column, count: count)
-        let rowDirect = Self.directOffset(row.re, row.im, count: count, half: 4)
-        let columnDirect = Self.directOffset(column.re, column.im, count: count, half: 4)
+        let rowDirect = Self.directOffset(row, count: count, half: 4)
+        let columnDirect = Self.directOffset(column, count: count, half: 4)
         let low = Tone(lane: lanes.row, offsetHz: rowDirect, amplitude: 0)
         let high = Tone(lane: lanes.column, offsetHz: columnDirect, amplitude: 0)
         guard
@@ -418,7 +416,7 @@ extension DTMFDetector {
         else { return nil }
         let m = measurePair(
             lanes, sums, count: count, half: 4, resolveAmbiguity: false,
-            values: ((row.re, row.im, rowDirect), (column.re, column.im, columnDirect)))
+            row: row, rowDirect: rowDirect, column: column, columnDirect: columnDirect)
         guard m.low.tone.amplitude >= limits.minimumAmplitude, m.high.tone.amplitude >= limits.minimumAmplitude,
             limits.twistRange.contains(m.twist),
             m.deviation <= min(c.cleanFrequencyTolerance, c.frequencyTolerance),
@@ -445,7 +443,11 @@ extension DTMFDetector {
                 lane: lanes.column, count: count, half: count / 2,
                 cosine: limits.interferedPlausibleCosine[lanes.column])
         else { return nil }
-        let m = measurePair(lanes, sums, count: count, half: count / 2, resolveAmbiguity: true)
+        let row = laneValues(lanes.row, count: count), column = laneValues(lanes.column, count: count)
+        let m = measurePair(
+            lanes, sums, count: count, half: count / 2, resolveAmbiguity: true, row: row,
+            rowDirect: Self.directOffset(row, count: count, half: count / 2), column: column,
+            columnDirect: Self.directOffset(column, count: count, half: count / 2))
         let speechLike = m.residualCorrelation >= c.speechResidualCorrelation
         guard m.low.tone.amplitude >= limits.minimumAmplitude, m.high.tone.amplitude >= limits.minimumAmplitude,
             m.deviation <= min(c.interferedFrequencyTolerance, c.frequencyTolerance),
@@ -629,24 +631,46 @@ extension DTMFDetector {
     /// rotations precomputed in `tracker`, and one square root pair.
     private mutating func keyPresent() -> Bool {
         let span = Tracker.span
-        // Newest first, as the scalar code added them.
-        var spanEnergy = 0.0
-        for back in 0..<span { spanEnergy += Double(subBlockEnergy(back: back)) }
-        // By Cauchy-Schwarz no tone in the span is louder than 2·sqrt(E/N): below both least amplitudes
-        // the answer is no without the sums (a silent span after a key, several times per key).
-        if spanEnergy < tracker.silentSpanEnergy { return false }
-        let l = Double(Self.subBlockLength)
+        let mask = Self.ringCapacity - 1
+        let newest = Int(truncatingIfNeeded: subBlockCount &- 1)
         let lanes = tracker.lanes
-        var zRe = SIMD2<Double>(), zIm = SIMD2<Double>()
-        for index in 0..<span {
-            let low = lane(lanes.0, back: span - 1 - index), high = lane(lanes.1, back: span - 1 - index)
-            let re = SIMD2(Double(low.re), Double(high.re)), im = SIMD2(Double(low.im), Double(high.im))
-            // `tracker` is read in place, not copied (a copy is ten vector loads and stores).
-            let c = SIMD2(tracker.cos[2 * index], tracker.cos[2 * index + 1])
-            let s = SIMD2(tracker.sin[2 * index], tracker.sin[2 * index + 1])
-            zRe += re * c - im * s
-            zIm += re * s + im * c
+        let silent = tracker.silentSpanEnergy
+        // The ring is read by address, once: `lane(_:back:)` per value recomputed the slot and reloaded
+        // the buffer for each of the sixteen floats.
+        let stride = MemoryLayout<SubBlock>.stride
+        let energyOffset = MemoryLayout<SubBlock>.offset(of: \.energy)!
+        let reOffset = MemoryLayout<SubBlock>.offset(of: \.re)!, imOffset = MemoryLayout<SubBlock>.offset(of: \.im)!
+        let lowOffset = lanes.0 &* MemoryLayout<Float>.stride, highOffset = lanes.1 &* MemoryLayout<Float>.stride
+        let cosines = tracker.cos, sines = tracker.sin
+        let sums = ring.withUnsafeBufferPointer { ring -> (energy: Double, re: SIMD2<Double>, im: SIMD2<Double>)? in
+            let base = UnsafeRawPointer(ring.baseAddress!)
+            // Newest first, as the scalar code added them.
+            var spanEnergy = 0.0
+            for back in 0..<span {
+                let slot = (newest &- back) & mask
+                spanEnergy += Double(base.load(fromByteOffset: slot &* stride &+ energyOffset, as: Float.self))
+            }
+            // By Cauchy-Schwarz no tone in the span is louder than 2·sqrt(E/N): below both least amplitudes
+            // the answer is no without the sums (a silent span after a key, several times per key).
+            if spanEnergy < silent { return nil }
+            var zRe = SIMD2<Double>(), zIm = SIMD2<Double>()
+            for index in 0..<span {
+                let block = base + ((newest &- (span - 1 - index)) & mask) &* stride
+                let re = SIMD2(
+                    Double(block.load(fromByteOffset: reOffset &+ lowOffset, as: Float.self)),
+                    Double(block.load(fromByteOffset: reOffset &+ highOffset, as: Float.self)))
+                let im = SIMD2(
+                    Double(block.load(fromByteOffset: imOffset &+ lowOffset, as: Float.self)),
+                    Double(block.load(fromByteOffset: imOffset &+ highOffset, as: Float.self)))
+                let c = SIMD2(cosines[2 * index], cosines[2 * index + 1])
+                let s = SIMD2(sines[2 * index], sines[2 * index + 1])
+                zRe += re * c - im * s
+                zIm += re * s + im * c
+            }
+            return (spanEnergy, zRe, zIm)
         }
+        guard let (spanEnergy, zRe, zIm) = sums else { return false }
+        let l = Double(Self.subBlockLength)
         let amplitude = 2 * (zRe * zRe + zIm * zIm).squareRoot() / (Double(span) * l)
         let energies = amplitude * amplitude / 2 * Double(span) * l
         // Added in the order the scalar code added them, from zero.
@@ -810,18 +834,19 @@ struct ModelPair {
         let (s, c) = sinCos(omega * Double(sample - reference - 4))
         let c4 = sinCos(4 * omega).cos
         var re = c, im = s
-        var previous = SIMD8<Double>(), current = SIMD8<Double>()
+        // The eight values in fixed-size storage, then gathered: inserting into a `SIMD8` by a variable
+        // lane went through the stack each time.
+        var values = InlineArray<8, SIMD2<Double>>(repeating: SIMD2())
         for k in 0..<8 {
-            let value = aRe * re - aIm * im
-            if k < 4 {
-                previous[k] = value[0]
-                previous[k + 4] = value[1]
-            } else {
-                current[k - 4] = value[0]
-                current[k] = value[1]
-            }
+            values[k] = aRe * re - aIm * im
             (re, im) = (re * cosOmega - im * sinOmega, re * sinOmega + im * cosOmega)
         }
+        let previous = SIMD8(
+            values[0][0], values[1][0], values[2][0], values[3][0], values[0][1], values[1][1], values[2][1],
+            values[3][1])
+        let current = SIMD8(
+            values[4][0], values[5][0], values[6][0], values[7][0], values[4][1], values[5][1], values[6][1],
+            values[7][1])
         let low = 2 * c4[0], high = 2 * c4[1]
         return Quads(
             current: current, previous: previous,
