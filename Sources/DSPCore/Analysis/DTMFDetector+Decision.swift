@@ -77,13 +77,12 @@ extension DTMFDetector {
         (sum.re * sum.re + sum.im * sum.im, Double(sum.energy), Double(sum.lagProduct))
     }
 
-    /// The strongest row and column lanes, if they pass the cheap gate: the two tones' energy
-    /// (2|Z|²/N each) is at least `share` of the window energy and each tone's amplitude is at least
-    /// half the minimum.
-    private mutating func gate(_ power: SIMD8<Float>, energy: Double, count: Int, share: Double) -> (
-        row: Int, column: Int
-    )? {
-        let candidate = strongestPair(power, energy: energy, count: count)
+    /// The strongest row and column lanes (`candidate`, from `strongestPair`), if they pass the cheap
+    /// gate: the two tones' energy (2|Z|²/N each) is at least `share` of the window energy and each tone's
+    /// amplitude is at least half the minimum.
+    private mutating func gate(
+        _ power: SIMD8<Float>, _ candidate: (row: Int, column: Int, share: Double), count: Int, share: Double
+    ) -> (row: Int, column: Int)? {
         let n = Double(count * Self.subBlockLength)
         let floor = 0.5 * limits.minimumAmplitude * n / 2  // |Z| of a tone at half the minimum amplitude
         guard candidate.share >= share, Double(power[candidate.row]) >= floor * floor,
@@ -93,15 +92,29 @@ extension DTMFDetector {
     }
 
     /// The strongest row and column lanes and their share of the window's energy (2|Z|²/N per tone).
-    private mutating func strongestPair(_ power: SIMD8<Float>, energy: Double, count: Int)
+    ///
+    /// The first of equal lanes wins. Selects rather than branches: on noise and speech which lane is
+    /// strongest changes from one sub-block to the next, and the branches were mispredicted.
+    @inline(__always)
+    private static func strongestPair(_ power: SIMD8<Float>, energy: Double, count: Int)
         -> (row: Int, column: Int, share: Double)
     {
-        var row = 0, column = 4
-        for lane in 1..<4 where power[lane] > power[row] { row = lane }
-        for lane in 5..<8 where power[lane] > power[column] { column = lane }
+        /// The lane of the strongest of `power[first..<first + 4]`, and its power.
+        @inline(__always) func strongest(from first: Int) -> (Int, Float) {
+            var lane = first, best = power[first]
+            for other in (first + 1)..<(first + 4) {
+                let value = power[other]
+                let better = value > best
+                lane = better ? other : lane
+                best = better ? value : best
+            }
+            return (lane, best)
+        }
+        let (row, rowPower) = strongest(from: 0)
+        let (column, columnPower) = strongest(from: 4)
         guard energy > 0 else { return (row, column, 0) }
         let n = Double(count * Self.subBlockLength)
-        return (row, column, 2 * (Double(power[row]) + Double(power[column])) / n / energy)
+        return (row, column, 2 * (Double(rowPower) + Double(columnPower)) / n / energy)
     }
 
     private mutating func detect(_ handler: (Event) -> Void) {
@@ -116,15 +129,15 @@ extension DTMFDetector {
         let now = sampleCount
         let short = windowSums(shortSum)
         let long = windowSums(longSum)
-        let shortShare = strongestPair(short.power, energy: short.energy, count: Self.windowSubBlocks).share
-        let longShare = strongestPair(long.power, energy: long.energy, count: Self.longWindowSubBlocks).share
-        if shortShare < 0.1 && longShare < 0.075 {
+        let shortPair = Self.strongestPair(short.power, energy: short.energy, count: Self.windowSubBlocks)
+        let longPair = Self.strongestPair(long.power, energy: long.energy, count: Self.longWindowSubBlocks)
+        if shortPair.share < 0.1 && longPair.share < 0.075 {
             skipNextDetection = true
             return
         }
         if now - Int64(Self.windowSubBlocks * Self.subBlockLength) >= previousKeyEnd,
             filled(Self.windowSubBlocks, energy: short.energy, share: 0.6),
-            let lanes = gate(short.power, energy: short.energy, count: Self.windowSubBlocks, share: 0.2)
+            let lanes = gate(short.power, shortPair, count: Self.windowSubBlocks, share: 0.2)
         {
             hit = tierA(lanes, short)
         }
@@ -132,7 +145,7 @@ extension DTMFDetector {
             now - Int64(Self.longWindowSubBlocks * Self.subBlockLength) >= previousKeyEnd
         {
             if filled(Self.longWindowSubBlocks, energy: long.energy, share: 0.1),
-                let lanes = gate(long.power, energy: long.energy, count: Self.longWindowSubBlocks, share: 0.15)
+                let lanes = gate(long.power, longPair, count: Self.longWindowSubBlocks, share: 0.15)
             {
                 hit = tierL(lanes, long)
             }
