@@ -11,7 +11,7 @@ extension DTMFDetector {
     ///
     /// Real-time safe: no allocation, locks, logging or blocking.
     mutating func endSubBlock(_ handler: (Event) -> Void) {
-        let (re, im) = Self.bank.finishSubBlock(&goertzel)
+        let (re, im) = filters.finishSubBlock(&goertzel)
         var block = SubBlock()
         block.re = re
         block.im = im
@@ -151,15 +151,16 @@ extension DTMFDetector {
             }
         }
         guard let hit else { return }
-        key = KeyState(
+        let down = KeyState(
             digit: hit.digit, onsetSample: hit.onset, lastPresentSample: now, reportedSample: now,
             tones: (hit.low, hit.high))
+        key = down
         tracker = Tracker((hit.low, hit.high))
         handler(
             Event(
                 kind: .keyDown, digit: hit.digit, onsetSample: hit.onset, reportedSample: now,
                 keyDownReportedSample: now, durationSamples: now - hit.onset,
-                lowLevelDBm0: hit.low.levelDBm0, highLevelDBm0: hit.high.levelDBm0))
+                lowLevelDBm0: down.levels.low, highLevelDBm0: down.levels.high))
     }
 
     /// A cheap necessary condition for a key that fills a window of `count` sub-blocks: the two oldest
@@ -756,8 +757,7 @@ extension DTMFDetector {
         Event(
             kind: .keyUp, digit: key.digit, onsetSample: key.onsetSample, reportedSample: sampleCount,
             keyDownReportedSample: key.reportedSample, durationSamples: max(end - key.onsetSample, 0),
-            lowLevelDBm0: key.tones.0.levelDBm0,
-            highLevelDBm0: key.tones.1.levelDBm0)
+            lowLevelDBm0: key.levels.low, highLevelDBm0: key.levels.high)
     }
 }
 

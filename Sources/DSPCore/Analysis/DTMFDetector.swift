@@ -160,6 +160,9 @@ public struct DTMFDetector: Sendable {
 
     public let configuration: Configuration
     let limits: Limits
+    /// `bank`, held by each receiver: reading the `static let` on every sub-block went through
+    /// `swift_once` twice (the lazy global's guard), about 1 % of the work on every kind of audio.
+    let filters: GoertzelBank
 
     // Per-sample state.
     var goertzel: GoertzelBank.State
@@ -193,6 +196,7 @@ public struct DTMFDetector: Sendable {
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
         self.limits = Limits(configuration)
+        self.filters = Self.bank
         self.goertzel = GoertzelBank.State(bank: Self.bank)
         self.history = [Float](repeating: 0, count: Self.historyCapacity)
         self.ring = [SubBlock](repeating: SubBlock(), count: Self.ringCapacity)
@@ -245,11 +249,11 @@ public struct DTMFDetector: Sendable {
         let startState = goertzel
         let startWaiting = waitingSample
         let startPosition = Int(sampleCount) & (Self.historyCapacity - 1)
+        let bank = filters
         // Everything the loop changes is local to the closure and handed back at the end, so the
         // closure captures nothing mutable (a captured `var` costs a dynamic exclusivity check).
         let (state, waiting) = history.withUnsafeMutableBufferPointer {
             history -> (GoertzelBank.State, Float?) in
-            let bank = Self.bank
             let mask = Self.historyCapacity - 1
             var state = startState, waiting = startWaiting
             var position = startPosition
@@ -428,6 +432,8 @@ extension DTMFDetector {
         var reportedSample: Int64
         var absentSubBlocks = 0
         var tones: (Tone, Tone)
+        /// The tones' levels, dBm0, computed once (two logarithms) for the key-down and key-up events.
+        var levels: (low: Double, high: Double)
 
         init(
             digit: DTMFDigit, onsetSample: Int64, lastPresentSample: Int64, reportedSample: Int64,
@@ -438,6 +444,7 @@ extension DTMFDetector {
             self.lastPresentSample = lastPresentSample
             self.reportedSample = reportedSample
             self.tones = tones
+            self.levels = (tones.0.levelDBm0, tones.1.levelDBm0)
         }
     }
 
