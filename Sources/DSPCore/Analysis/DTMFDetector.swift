@@ -393,9 +393,9 @@ extension DTMFDetector {
             speechPathMarginRatio = Double.pow(10, c.speechPathGroupMarginDB / 10)
             speechPathStabilityRatio = amplitudeRatio(c.speechPathStabilityDB)
             speechPathQuarterRatio = amplitudeRatio(c.speechPathQuarterStabilityDB)
-            interferedTwistRange =
-                amplitudeRatio(-min(c.interferedMaximumNormalTwistDB, c.maximumNormalTwistDB))...amplitudeRatio(
-                    min(c.interferedMaximumReverseTwistDB, c.maximumReverseTwistDB))
+            let interferedNormal = min(c.interferedMaximumNormalTwistDB, c.maximumNormalTwistDB)
+            let interferedReverse = min(c.interferedMaximumReverseTwistDB, c.maximumReverseTwistDB)
+            interferedTwistRange = amplitudeRatio(-interferedNormal)...amplitudeRatio(interferedReverse)
             // cos of 2π·(1.2·tolerance·f)·separation/rate per lane (the 20 % margin: the fit may move the
             // estimate a little).
             func cosines(tolerance: Double, separation: Int) -> SIMD8<Double> {
