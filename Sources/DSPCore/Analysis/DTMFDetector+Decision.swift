@@ -11,7 +11,7 @@ extension DTMFDetector {
     ///
     /// Real-time safe: no allocation, locks, logging or blocking.
     mutating func endSubBlock(_ handler: (Event) -> Void) {
-        let (re, im) = Self.bank.finishSubBlock(&goertzel)
+        let (re, im) = filters.finishSubBlock(&goertzel)
         var block = SubBlock()
         block.re = re
         block.im = im
@@ -77,13 +77,12 @@ extension DTMFDetector {
         (sum.re * sum.re + sum.im * sum.im, Double(sum.energy), Double(sum.lagProduct))
     }
 
-    /// The strongest row and column lanes, if they pass the cheap gate: the two tones' energy
-    /// (2|Z|²/N each) is at least `share` of the window energy and each tone's amplitude is at least
-    /// half the minimum.
-    private mutating func gate(_ power: SIMD8<Float>, energy: Double, count: Int, share: Double) -> (
-        row: Int, column: Int
-    )? {
-        let candidate = strongestPair(power, energy: energy, count: count)
+    /// The strongest row and column lanes (`candidate`, from `strongestPair`), if they pass the cheap
+    /// gate: the two tones' energy (2|Z|²/N each) is at least `share` of the window energy and each tone's
+    /// amplitude is at least half the minimum.
+    private mutating func gate(
+        _ power: SIMD8<Float>, _ candidate: (row: Int, column: Int, share: Double), count: Int, share: Double
+    ) -> (row: Int, column: Int)? {
         let n = Double(count * Self.subBlockLength)
         let floor = 0.5 * limits.minimumAmplitude * n / 2  // |Z| of a tone at half the minimum amplitude
         guard candidate.share >= share, Double(power[candidate.row]) >= floor * floor,
@@ -93,15 +92,29 @@ extension DTMFDetector {
     }
 
     /// The strongest row and column lanes and their share of the window's energy (2|Z|²/N per tone).
-    private mutating func strongestPair(_ power: SIMD8<Float>, energy: Double, count: Int)
+    ///
+    /// The first of equal lanes wins. Selects rather than branches: on noise and speech which lane is
+    /// strongest changes from one sub-block to the next, and the branches were mispredicted.
+    @inline(__always)
+    private static func strongestPair(_ power: SIMD8<Float>, energy: Double, count: Int)
         -> (row: Int, column: Int, share: Double)
     {
-        var row = 0, column = 4
-        for lane in 1..<4 where power[lane] > power[row] { row = lane }
-        for lane in 5..<8 where power[lane] > power[column] { column = lane }
+        /// The lane of the strongest of `power[first..<first + 4]`, and its power.
+        @inline(__always) func strongest(from first: Int) -> (Int, Float) {
+            var lane = first, best = power[first]
+            for other in (first + 1)..<(first + 4) {
+                let value = power[other]
+                let better = value > best
+                lane = better ? other : lane
+                best = better ? value : best
+            }
+            return (lane, best)
+        }
+        let (row, rowPower) = strongest(from: 0)
+        let (column, columnPower) = strongest(from: 4)
         guard energy > 0 else { return (row, column, 0) }
         let n = Double(count * Self.subBlockLength)
-        return (row, column, 2 * (Double(power[row]) + Double(power[column])) / n / energy)
+        return (row, column, 2 * (Double(rowPower) + Double(columnPower)) / n / energy)
     }
 
     private mutating func detect(_ handler: (Event) -> Void) {
@@ -116,15 +129,15 @@ extension DTMFDetector {
         let now = sampleCount
         let short = windowSums(shortSum)
         let long = windowSums(longSum)
-        let shortShare = strongestPair(short.power, energy: short.energy, count: Self.windowSubBlocks).share
-        let longShare = strongestPair(long.power, energy: long.energy, count: Self.longWindowSubBlocks).share
-        if shortShare < 0.1 && longShare < 0.075 {
+        let shortPair = Self.strongestPair(short.power, energy: short.energy, count: Self.windowSubBlocks)
+        let longPair = Self.strongestPair(long.power, energy: long.energy, count: Self.longWindowSubBlocks)
+        if shortPair.share < 0.1 && longPair.share < 0.075 {
             skipNextDetection = true
             return
         }
         if now - Int64(Self.windowSubBlocks * Self.subBlockLength) >= previousKeyEnd,
             filled(Self.windowSubBlocks, energy: short.energy, share: 0.6),
-            let lanes = gate(short.power, energy: short.energy, count: Self.windowSubBlocks, share: 0.2)
+            let lanes = gate(short.power, shortPair, count: Self.windowSubBlocks, share: 0.2)
         {
             hit = tierA(lanes, short)
         }
@@ -132,21 +145,22 @@ extension DTMFDetector {
             now - Int64(Self.longWindowSubBlocks * Self.subBlockLength) >= previousKeyEnd
         {
             if filled(Self.longWindowSubBlocks, energy: long.energy, share: 0.1),
-                let lanes = gate(long.power, energy: long.energy, count: Self.longWindowSubBlocks, share: 0.15)
+                let lanes = gate(long.power, longPair, count: Self.longWindowSubBlocks, share: 0.15)
             {
                 hit = tierL(lanes, long)
             }
         }
         guard let hit else { return }
-        key = KeyState(
+        let down = KeyState(
             digit: hit.digit, onsetSample: hit.onset, lastPresentSample: now, reportedSample: now,
             tones: (hit.low, hit.high))
+        key = down
         tracker = Tracker((hit.low, hit.high))
         handler(
             Event(
                 kind: .keyDown, digit: hit.digit, onsetSample: hit.onset, reportedSample: now,
                 keyDownReportedSample: now, durationSamples: now - hit.onset,
-                lowLevelDBm0: hit.low.levelDBm0, highLevelDBm0: hit.high.levelDBm0))
+                lowLevelDBm0: down.levels.low, highLevelDBm0: down.levels.high))
     }
 
     /// A cheap necessary condition for a key that fills a window of `count` sub-blocks: the two oldest
@@ -160,27 +174,23 @@ extension DTMFDetector {
         return oldest >= share * energy * 2 / Double(count)
     }
 
-    /// A cheap necessary condition on a lane's frequency: the offset measured from the phase advance
-    /// between the window's first and last `half` sub-blocks, or (with `ambiguous`) that offset plus or
-    /// minus one ambiguity step, is within `tolerance` of the nominal frequency. `fitTone` measures the
-    /// same offset and more; this spares it for the many speech windows whose frequency is off.
-    private mutating func frequencyPlausible(lane: Int, count: Int, half: Int, tolerance: Double, ambiguous: Bool)
-        -> Bool
-    {
+    /// A cheap necessary condition on a lane's frequency: the phase advance between the window's first
+    /// and last `half` sub-blocks is within `cosine` (`Limits.plausibleCosine`, the tolerance plus 20 %)
+    /// of none. `fitTone` measures the same offset and more; this spares it for the many speech windows
+    /// whose frequency is off.
+    ///
+    /// The advance is judged by its cosine, x ≥ cos θ·|z| for z = x + jy, not by an arc tangent. (An
+    /// advance of ±2π, one ambiguity step, cannot be told from none here; when θ < π no advance near it
+    /// is measurable, and when θ ≥ π every advance passes.) Cost: 2·`half` lane reads and one square root.
+    private mutating func frequencyPlausible(lane: Int, count: Int, half: Int, cosine: Double) -> Bool {
         var aRe: Float = 0, aIm: Float = 0, bRe: Float = 0, bIm: Float = 0
         for index in 0..<half {
             let early = self.lane(lane, back: count - 1 - index), late = self.lane(lane, back: half - 1 - index)
             aRe += early.re; aIm += early.im
             bRe += late.re; bIm += late.im
         }
-        let separation = Double((count - half) * Self.subBlockLength)
-        let rate = Double(Self.sampleRate)
-        let advance = Double.atan2(y: Double(bIm * aRe - bRe * aIm), x: Double(bRe * aRe + bIm * aIm))
-        let direct = advance * rate / (2 * .pi * separation)
-        // A margin of 20 % over the tolerance: the fit may move the estimate a little.
-        let limit = 1.2 * tolerance * Double(Self.bank.frequencies[lane])
-        if abs(direct) <= limit { return true }
-        return ambiguous && abs(abs(direct) - rate / separation) <= limit
+        let x = Double(bRe * aRe + bIm * aIm), y = Double(bIm * aRe - bRe * aIm)
+        return x >= cosine * (x * x + y * y).squareRoot()
     }
 
     /// A pair that passed validation and has lasted long enough.
@@ -194,92 +204,108 @@ extension DTMFDetector {
     /// One tone measured over a window of `count` sub-blocks.
     struct ToneFit {
         var tone: Tone
-        /// |dB| between the amplitudes of the window's two halves.
-        var halvesDB: Double
-        /// The largest |dB| between a quarter's mean amplitude and the mean of the quarters (tier L).
-        var quartersDB: Double
+        /// The ratio (at least 1) between the amplitudes of the window's two halves; infinite when one is 0.
+        var halves: Double
+        /// The largest ratio between a quarter's mean amplitude and the mean of the quarters, either way
+        /// (tier L); infinite when a quarter is 0, and when the quarters were not asked for.
+        var quarters: Double
+    }
+
+    /// The de-rotated sums of one lane over a window: all of it, its first and last `half` sub-blocks,
+    /// and its quarters.
+    struct DerotatedSums {
+        var re = -0.0, im = -0.0
+        var earlyRe = 0.0, earlyIm = 0.0, lateRe = 0.0, lateIm = 0.0
+        var quartersRe = SIMD4<Double>(), quartersIm = SIMD4<Double>()
+        var power: Double { re * re + im * im }
     }
 
     /// Measures one lane over the newest `count` sub-blocks: the frequency offset from the phase advance
     /// between the first and last `half` sub-blocks; with `resolveAmbiguity`, the offset ± one
-    /// ambiguity step whose de-rotated sum is largest; then amplitude, halves and quarters.
+    /// ambiguity step whose de-rotated sum is largest; then amplitude, halves and (with `quarters`)
+    /// quarters.
     ///
-    /// `values`, when given, are the lane's `laneValues` and their `directOffset`, already computed by
-    /// the caller (tier A); they are not read again.
+    /// `y` are the lane's `laneValues` and `direct` their `directOffset`, computed by the caller (tier A
+    /// needs them before the fits, for the change point).
+    ///
+    /// Cost: per candidate offset one `Rotation` (a cos and a sin) and `count` complex multiply-adds;
+    /// a logarithm-free comparison of the halves and quarters (the callers compare ratios).
     private mutating func fitTone(
-        lane: Int, count: Int, half: Int, resolveAmbiguity: Bool,
-        values given: (re: SIMD16<Double>, im: SIMD16<Double>, direct: Double)? = nil
+        lane: Int, count: Int, half: Int, resolveAmbiguity: Bool, quarters: Bool, y: LaneSeries, direct: Double
     ) -> ToneFit {
         let l = Double(Self.subBlockLength)
         let rate = Double(Self.sampleRate)
-        let yRe: SIMD16<Double>, yIm: SIMD16<Double>, direct: Double
-        if let given {
-            (yRe, yIm, direct) = given
-        } else {
-            (yRe, yIm) = laneValues(lane, count: count)
-            direct = Self.directOffset(yRe, yIm, count: count, half: half)
-        }
         let ambiguity = rate / (Double(count - half) * l)
+        let quarterEnds = Self.quarterBoundaries(count)
 
-        /// The sub-blocks de-rotated by `offsetHz` (zero past `count`).
-        func derotated(_ offsetHz: Double) -> (re: SIMD16<Double>, im: SIMD16<Double>) {
+        /// The sums of the sub-blocks de-rotated by `offsetHz`. The whole sum is added from -0 in time
+        /// order, as `SIMD.sum()` added the de-rotated vector (whose unused lanes were +0), so its bits are
+        /// those of the vector code.
+        func derotated(_ offsetHz: Double) -> DerotatedSums {
             var rotation = Rotation(stepRadians: -2 * Double.pi * offsetHz * l / rate)
-            var c = SIMD16<Double>(), s = SIMD16<Double>()
-            for index in 0..<count { (c[index], s[index]) = rotation.next() }
-            return (yRe * c - yIm * s, yRe * s + yIm * c)
+            var sums = DerotatedSums()
+            var quarter = 0
+            for index in 0..<count {
+                let (c, s) = rotation.next()
+                let re = y.re[index] * c - y.im[index] * s, im = y.re[index] * s + y.im[index] * c
+                sums.re += re
+                sums.im += im
+                if index < half { sums.earlyRe += re; sums.earlyIm += im }
+                if index >= count - half { sums.lateRe += re; sums.lateIm += im }
+                if quarters {
+                    while index >= quarterEnds[quarter] { quarter += 1 }
+                    sums.quartersRe[quarter] += re
+                    sums.quartersIm[quarter] += im
+                }
+            }
+            return sums
         }
 
         var offsetHz = direct
-        var values = derotated(direct)
-        var best = values.re.sum() * values.re.sum() + values.im.sum() * values.im.sum()
+        var sums = derotated(direct)
         if resolveAmbiguity {
             for side in 0..<2 {
                 let candidate = side == 0 ? direct - ambiguity : direct + ambiguity
                 let other = derotated(candidate)
-                let magnitude = other.re.sum() * other.re.sum() + other.im.sum() * other.im.sum()
-                if magnitude > best {
-                    best = magnitude
+                if other.power > sums.power {
                     offsetHz = candidate
-                    values = other
+                    sums = other
                 }
             }
         }
-        // Halves and quarters of the de-rotated sub-blocks.
-        let quarterEnds = Self.quarterBoundaries(count)
-        var earlyRe = 0.0, earlyIm = 0.0, lateRe = 0.0, lateIm = 0.0
-        var quartersRe = SIMD4<Double>(), quartersIm = SIMD4<Double>()
-        var quarter = 0
-        for index in 0..<count {
-            let re = values.re[index], im = values.im[index]
-            if index < half { earlyRe += re; earlyIm += im }
-            if index >= count - half { lateRe += re; lateIm += im }
-            while index >= quarterEnds[quarter] { quarter += 1 }
-            quartersRe[quarter] += re
-            quartersIm[quarter] += im
-        }
         let n = Double(count) * l
-        let amplitude = 2 * best.squareRoot() / n
-        let early = (earlyRe * earlyRe + earlyIm * earlyIm).squareRoot()
-        let late = (lateRe * lateRe + lateIm * lateIm).squareRoot()
-        let halvesDB = early > 0 && late > 0 ? abs(20 * Double.log10(early / late)) : .infinity
-        var lengths = SIMD4<Double>()
-        var previousEnd = 0
-        for q in 0..<4 {
-            lengths[q] = Double(quarterEnds[q] - previousEnd)
-            previousEnd = quarterEnds[q]
+        let amplitude = 2 * sums.power.squareRoot() / n
+        let early = (sums.earlyRe * sums.earlyRe + sums.earlyIm * sums.earlyIm).squareRoot()
+        let late = (sums.lateRe * sums.lateRe + sums.lateIm * sums.lateIm).squareRoot()
+        let halves = early > 0 && late > 0 ? max(early / late, late / early) : .infinity
+        var spread = Double.infinity
+        if quarters {
+            var lengths = SIMD4<Double>()
+            var previousEnd = 0
+            for q in 0..<4 {
+                lengths[q] = Double(quarterEnds[q] - previousEnd)
+                previousEnd = quarterEnds[q]
+            }
+            let means =
+                (sums.quartersRe * sums.quartersRe + sums.quartersIm * sums.quartersIm).squareRoot() / lengths
+            let mean = means.sum() / 4
+            if mean > 0 && means.min() > 0 { spread = max(means.max() / mean, mean / means.min()) }
         }
-        let means = (quartersRe * quartersRe + quartersIm * quartersIm).squareRoot() / lengths
-        let mean = means.sum() / 4
-        let spread = max(means.max() / mean, mean / means.min())
-        let quartersDB = mean > 0 && means.min() > 0 ? 20 * Double.log10(spread) : .infinity
         return ToneFit(
-            tone: Tone(lane: lane, offsetHz: offsetHz, amplitude: amplitude), halvesDB: halvesDB,
-            quartersDB: quartersDB)
+            tone: Tone(lane: lane, offsetHz: offsetHz, amplitude: amplitude), halves: halves, quarters: spread)
+    }
+
+    /// One lane's complex values over a window, oldest first (at most `longWindowSubBlocks` used), in
+    /// fixed-size storage: indexing a `SIMD16<Double>` by a variable index copied the vector through the
+    /// stack on every store.
+    struct LaneSeries {
+        var re = InlineArray<16, Double>(repeating: 0)
+        var im = InlineArray<16, Double>(repeating: 0)
     }
 
     /// The lane's values over the newest `count` sub-blocks, oldest first, read once from the ring.
-    private mutating func laneValues(_ lane: Int, count: Int) -> (re: SIMD16<Double>, im: SIMD16<Double>) {
-        var yRe = SIMD16<Double>(), yIm = SIMD16<Double>()
+    private mutating func laneValues(_ lane: Int, count: Int) -> LaneSeries {
+        var y = LaneSeries()
         let oldest = Int(subBlockCount - Int64(count))
         // The two floats are read by address: indexing a `SIMD8<Float>` by a variable lane stored the
         // whole sub-block to the stack first.
@@ -290,21 +316,22 @@ extension DTMFDetector {
             let base = UnsafeRawPointer(ring.baseAddress!)
             for index in 0..<count {
                 let slot = (oldest &+ index) & (Self.ringCapacity - 1)
-                yRe[index] = Double(base.load(fromByteOffset: slot &* stride &+ reOffset, as: Float.self))
-                yIm[index] = Double(base.load(fromByteOffset: slot &* stride &+ imOffset, as: Float.self))
+                y.re[index] = Double(base.load(fromByteOffset: slot &* stride &+ reOffset, as: Float.self))
+                y.im[index] = Double(base.load(fromByteOffset: slot &* stride &+ imOffset, as: Float.self))
             }
         }
-        return (yRe, yIm)
+        return y
     }
 
     /// The frequency offset, Hz, from the phase advance between the first and last `half` of `count`
     /// sub-block values (oldest first). `fitTone` starts from it; tier A also uses it alone, before
     /// `fitTone`, to place the change-point model: both get the same bits.
-    static func directOffset(_ yRe: SIMD16<Double>, _ yIm: SIMD16<Double>, count: Int, half: Int) -> Double {
+    @inline(__always)
+    static func directOffset(_ y: LaneSeries, count: Int, half: Int) -> Double {
         var aRe = 0.0, aIm = 0.0, bRe = 0.0, bIm = 0.0
         for index in 0..<half {
-            aRe += yRe[index]; aIm += yIm[index]
-            bRe += yRe[count - half + index]; bIm += yIm[count - half + index]
+            aRe += y.re[index]; aIm += y.im[index]
+            bRe += y.re[count - half + index]; bIm += y.im[count - half + index]
         }
         let separation = Double(count - half) * Double(subBlockLength)
         let advance = Double.atan2(y: bIm * aRe - bRe * aIm, x: bRe * aRe + bIm * aIm)
@@ -322,57 +349,53 @@ extension DTMFDetector {
         return ends
     }
 
-    /// The least margin, dB, of the chosen row over the other rows and of the chosen column over the
-    /// other columns, from the window's bin powers.
-    static func groupMarginDB(_ lanes: (row: Int, column: Int), _ power: SIMD8<Float>) -> Double {
+    /// The least power ratio of the chosen row over the other rows and of the chosen column over the
+    /// other columns, from the window's bin powers (compared with `Limits.marginRatio` and its kin).
+    static func groupMarginRatio(_ lanes: (row: Int, column: Int), _ power: SIMD8<Float>) -> Double {
         var marginRatio = Double.infinity
         for lane in 0..<8 where lane != lanes.row && lane != lanes.column {
             let chosen = lane < 4 ? power[lanes.row] : power[lanes.column]
             marginRatio = min(marginRatio, Double(chosen) / max(Double(power[lane]), 1e-9))
         }
-        return 10 * Double.log10(marginRatio)
+        return marginRatio
     }
 
-    /// The measurements both tiers share.
+    /// The measurements both tiers share. Levels are compared as ratios (see `Limits`).
     struct PairMeasurement {
         var low: ToneFit
         var high: ToneFit
         var purity: Double
-        var twistDB: Double
+        /// The high tone's amplitude over the low tone's.
+        var twist: Double
         var deviation: Double
-        var marginDB: Double
         var residualCorrelation: Double
     }
 
     private mutating func measurePair(
         _ lanes: (row: Int, column: Int), _ sums: (power: SIMD8<Float>, energy: Double, lag: Double), count: Int,
-        half: Int, resolveAmbiguity: Bool,
-        values: (
-            row: (re: SIMD16<Double>, im: SIMD16<Double>, direct: Double),
-            column: (re: SIMD16<Double>, im: SIMD16<Double>, direct: Double)
-        )? = nil
+        half: Int, resolveAmbiguity: Bool, row: LaneSeries, rowDirect: Double, column: LaneSeries,
+        columnDirect: Double
     ) -> PairMeasurement {
         let low = fitTone(
-            lane: lanes.row, count: count, half: half, resolveAmbiguity: resolveAmbiguity, values: values?.row)
+            lane: lanes.row, count: count, half: half, resolveAmbiguity: resolveAmbiguity,
+            quarters: resolveAmbiguity, y: row, direct: rowDirect)
         let high = fitTone(
-            lane: lanes.column, count: count, half: half, resolveAmbiguity: resolveAmbiguity, values: values?.column)
+            lane: lanes.column, count: count, half: half, resolveAmbiguity: resolveAmbiguity,
+            quarters: resolveAmbiguity, y: column, direct: columnDirect)
         let n = Double(count * Self.subBlockLength)
         let lowEnergy = low.tone.amplitude * low.tone.amplitude / 2 * n
         let highEnergy = high.tone.amplitude * high.tone.amplitude / 2 * n
-        let power = sums.power
-        let margin = Self.groupMarginDB(lanes, power)
-        let rate = Double(Self.sampleRate)
-        let residualLag =
-            sums.lag - lowEnergy * Double.cos(2 * .pi * low.tone.frequency / rate)
-            - highEnergy * Double.cos(2 * .pi * high.tone.frequency / rate)
+        // cos ω of both tones at once (`sinCos`, to ~1e-15, instead of two libm calls).
+        let cosines = sinCos(2 * .pi * SIMD2(low.tone.frequency, high.tone.frequency) / Double(Self.sampleRate)).cos
+        let residualLag = sums.lag - lowEnergy * cosines[0] - highEnergy * cosines[1]
         let residualEnergy = max(sums.energy - lowEnergy - highEnergy, 1e-9)
         return PairMeasurement(
             low: low, high: high, purity: (lowEnergy + highEnergy) / sums.energy,
-            twistDB: 20 * Double.log10(high.tone.amplitude / low.tone.amplitude),
+            twist: high.tone.amplitude / low.tone.amplitude,
             deviation: max(
                 abs(low.tone.offsetHz) / Double(Self.bank.frequencies[lanes.row]),
                 abs(high.tone.offsetHz) / Double(Self.bank.frequencies[lanes.column])),
-            marginDB: margin, residualCorrelation: residualLag / residualEnergy)
+            residualCorrelation: residualLag / residualEnergy)
     }
 
     /// Tier A: the 22.5 ms window, for clean signals and white noise.
@@ -382,14 +405,11 @@ extension DTMFDetector {
         -> Hit?
     {
         let c = configuration
-        let tolerance = min(c.cleanFrequencyTolerance, c.frequencyTolerance)
-        guard Self.groupMarginDB(lanes, sums.power) >= c.groupMarginDB,
+        let count = Self.windowSubBlocks
+        guard Self.groupMarginRatio(lanes, sums.power) >= limits.marginRatio,
+            frequencyPlausible(lane: lanes.row, count: count, half: 4, cosine: limits.plausibleCosine[lanes.row]),
             frequencyPlausible(
-                lane: lanes.row, count: Self.windowSubBlocks, half: 4, tolerance: tolerance,
-                ambiguous: false),
-            frequencyPlausible(
-                lane: lanes.column, count: Self.windowSubBlocks, half: 4, tolerance: tolerance,
-                ambiguous: false)
+                lane: lanes.column, count: count, half: 4, cosine: limits.plausibleCosine[lanes.column])
         else { return nil }
         // The change point first: it needs only the two frequencies, which are `fitTone`'s own first step
         // (tier A does not resolve the ambiguity, so they are final), and it rejects far more cheaply than
@@ -399,10 +419,9 @@ extension DTMFDetector {
         // change which windows pass.
         // The search also confirms that the pair lasts to the present: a 20 ms tone ends inside the window.
         let now = sampleCount
-        let count = Self.windowSubBlocks
         let row = laneValues(lanes.row, count: count), column = laneValues(lanes.column, count: count)
-        let rowDirect = Self.directOffset(row.re, row.im, count: count, half: 4)
-        let columnDirect = Self.directOffset(column.re, column.im, count: count, half: 4)
+        let rowDirect = Self.directOffset(row, count: count, half: 4)
+        let columnDirect = Self.directOffset(column, count: count, half: 4)
         let low = Tone(lane: lanes.row, offsetHz: rowDirect, amplitude: 0)
         let high = Tone(lane: lanes.column, offsetHz: columnDirect, amplitude: 0)
         guard
@@ -411,13 +430,14 @@ extension DTMFDetector {
         else { return nil }
         let m = measurePair(
             lanes, sums, count: count, half: 4, resolveAmbiguity: false,
-            values: ((row.re, row.im, rowDirect), (column.re, column.im, columnDirect)))
+            row: row, rowDirect: rowDirect, column: column, columnDirect: columnDirect)
         guard m.low.tone.amplitude >= limits.minimumAmplitude, m.high.tone.amplitude >= limits.minimumAmplitude,
-            m.twistDB >= -c.maximumNormalTwistDB, m.twistDB <= c.maximumReverseTwistDB,
-            m.deviation <= min(c.cleanFrequencyTolerance, c.frequencyTolerance), m.marginDB >= c.groupMarginDB,
-            max(m.low.halvesDB, m.high.halvesDB) <= c.stabilityDB
+            limits.twistRange.contains(m.twist),
+            m.deviation <= min(c.cleanFrequencyTolerance, c.frequencyTolerance),
+            max(m.low.halves, m.high.halves) <= limits.stabilityRatio
         else { return nil }
-        let white = abs(m.residualCorrelation) <= c.whiteResidualCorrelation && m.twistDB >= -8 && m.twistDB <= 4
+        let white =
+            abs(m.residualCorrelation) <= c.whiteResidualCorrelation && limits.whiteTwistRange.contains(m.twist)
         guard m.purity >= (white ? c.whiteNoisePurity : c.purity) else { return nil }
         let digit = DTMFDigit(row: lanes.row, column: lanes.column - 4)
         return Hit(digit: digit, onset: onset, low: m.low.tone, high: m.high.tone)
@@ -429,26 +449,30 @@ extension DTMFDetector {
     ) -> Hit? {
         let c = configuration
         let count = Self.longWindowSubBlocks
-        let tolerance = min(c.interferedFrequencyTolerance, c.frequencyTolerance)
-        guard Self.groupMarginDB(lanes, sums.power) >= min(c.groupMarginDB, c.speechPathGroupMarginDB),
-            frequencyPlausible(lane: lanes.row, count: count, half: count / 2, tolerance: tolerance, ambiguous: true),
+        let margin = Self.groupMarginRatio(lanes, sums.power)
+        guard margin >= limits.interferedGateMarginRatio,
             frequencyPlausible(
-                lane: lanes.column, count: count, half: count / 2, tolerance: tolerance,
-                ambiguous: true)
+                lane: lanes.row, count: count, half: count / 2, cosine: limits.interferedPlausibleCosine[lanes.row]),
+            frequencyPlausible(
+                lane: lanes.column, count: count, half: count / 2,
+                cosine: limits.interferedPlausibleCosine[lanes.column])
         else { return nil }
-        let m = measurePair(lanes, sums, count: count, half: count / 2, resolveAmbiguity: true)
+        let row = laneValues(lanes.row, count: count), column = laneValues(lanes.column, count: count)
+        let m = measurePair(
+            lanes, sums, count: count, half: count / 2, resolveAmbiguity: true, row: row,
+            rowDirect: Self.directOffset(row, count: count, half: count / 2), column: column,
+            columnDirect: Self.directOffset(column, count: count, half: count / 2))
         let speechLike = m.residualCorrelation >= c.speechResidualCorrelation
         guard m.low.tone.amplitude >= limits.minimumAmplitude, m.high.tone.amplitude >= limits.minimumAmplitude,
             m.deviation <= min(c.interferedFrequencyTolerance, c.frequencyTolerance),
-            m.twistDB >= -min(c.interferedMaximumNormalTwistDB, c.maximumNormalTwistDB),
-            m.twistDB <= min(c.interferedMaximumReverseTwistDB, c.maximumReverseTwistDB)
+            limits.interferedTwistRange.contains(m.twist)
         else { return nil }
-        let halves = max(m.low.halvesDB, m.high.halvesDB)
-        let quarters = max(m.low.quartersDB, m.high.quartersDB)
+        let halves = max(m.low.halves, m.high.halves)
+        let quarters = max(m.low.quarters, m.high.quarters)
         let passes =
             m.purity >= (speechLike ? c.interferedPurity : c.interferedOtherPurity)
-            && m.marginDB >= c.groupMarginDB && halves <= c.interferedStabilityDB
-            && quarters <= c.interferedQuarterStabilityDB
+            && margin >= limits.marginRatio && halves <= limits.interferedStabilityRatio
+            && quarters <= limits.interferedQuarterRatio
         var speechPath = false
         if !passes {
             // The purity of the first difference x[n] - x[n-1]: its energy is 2E - 2R1 over the window,
@@ -463,8 +487,8 @@ extension DTMFDetector {
             let differencedPurity = differenced / max(2 * sums.energy - 2 * sums.lag, 1e-9)
             speechPath =
                 speechLike && differencedPurity >= c.speechPathPurity
-                && m.marginDB >= c.speechPathGroupMarginDB && halves <= c.speechPathStabilityDB
-                && quarters <= c.speechPathQuarterStabilityDB
+                && margin >= limits.speechPathMarginRatio && halves <= limits.speechPathStabilityRatio
+                && quarters <= limits.speechPathQuarterRatio
             guard speechPath else { return nil }
         }
         let now = sampleCount
@@ -621,24 +645,46 @@ extension DTMFDetector {
     /// rotations precomputed in `tracker`, and one square root pair.
     private mutating func keyPresent() -> Bool {
         let span = Tracker.span
-        // Newest first, as the scalar code added them.
-        var spanEnergy = 0.0
-        for back in 0..<span { spanEnergy += Double(subBlockEnergy(back: back)) }
-        // By Cauchy-Schwarz no tone in the span is louder than 2·sqrt(E/N): below both least amplitudes
-        // the answer is no without the sums (a silent span after a key, several times per key).
-        if spanEnergy < tracker.silentSpanEnergy { return false }
-        let l = Double(Self.subBlockLength)
+        let mask = Self.ringCapacity - 1
+        let newest = Int(truncatingIfNeeded: subBlockCount &- 1)
         let lanes = tracker.lanes
-        var zRe = SIMD2<Double>(), zIm = SIMD2<Double>()
-        for index in 0..<span {
-            let low = lane(lanes.0, back: span - 1 - index), high = lane(lanes.1, back: span - 1 - index)
-            let re = SIMD2(Double(low.re), Double(high.re)), im = SIMD2(Double(low.im), Double(high.im))
-            // `tracker` is read in place, not copied (a copy is ten vector loads and stores).
-            let c = SIMD2(tracker.cos[2 * index], tracker.cos[2 * index + 1])
-            let s = SIMD2(tracker.sin[2 * index], tracker.sin[2 * index + 1])
-            zRe += re * c - im * s
-            zIm += re * s + im * c
+        let silent = tracker.silentSpanEnergy
+        // The ring is read by address, once: `lane(_:back:)` per value recomputed the slot and reloaded
+        // the buffer for each of the sixteen floats.
+        let stride = MemoryLayout<SubBlock>.stride
+        let energyOffset = MemoryLayout<SubBlock>.offset(of: \.energy)!
+        let reOffset = MemoryLayout<SubBlock>.offset(of: \.re)!, imOffset = MemoryLayout<SubBlock>.offset(of: \.im)!
+        let lowOffset = lanes.0 &* MemoryLayout<Float>.stride, highOffset = lanes.1 &* MemoryLayout<Float>.stride
+        let cosines = tracker.cos, sines = tracker.sin
+        let sums = ring.withUnsafeBufferPointer { ring -> (energy: Double, re: SIMD2<Double>, im: SIMD2<Double>)? in
+            let base = UnsafeRawPointer(ring.baseAddress!)
+            // Newest first, as the scalar code added them.
+            var spanEnergy = 0.0
+            for back in 0..<span {
+                let slot = (newest &- back) & mask
+                spanEnergy += Double(base.load(fromByteOffset: slot &* stride &+ energyOffset, as: Float.self))
+            }
+            // By Cauchy-Schwarz no tone in the span is louder than 2·sqrt(E/N): below both least amplitudes
+            // the answer is no without the sums (a silent span after a key, several times per key).
+            if spanEnergy < silent { return nil }
+            var zRe = SIMD2<Double>(), zIm = SIMD2<Double>()
+            for index in 0..<span {
+                let block = base + ((newest &- (span - 1 - index)) & mask) &* stride
+                let re = SIMD2(
+                    Double(block.load(fromByteOffset: reOffset &+ lowOffset, as: Float.self)),
+                    Double(block.load(fromByteOffset: reOffset &+ highOffset, as: Float.self)))
+                let im = SIMD2(
+                    Double(block.load(fromByteOffset: imOffset &+ lowOffset, as: Float.self)),
+                    Double(block.load(fromByteOffset: imOffset &+ highOffset, as: Float.self)))
+                let c = SIMD2(cosines[2 * index], cosines[2 * index + 1])
+                let s = SIMD2(sines[2 * index], sines[2 * index + 1])
+                zRe += re * c - im * s
+                zIm += re * s + im * c
+            }
+            return (spanEnergy, zRe, zIm)
         }
+        guard let (spanEnergy, zRe, zIm) = sums else { return false }
+        let l = Double(Self.subBlockLength)
         let amplitude = 2 * (zRe * zRe + zIm * zIm).squareRoot() / (Double(span) * l)
         let energies = amplitude * amplitude / 2 * Double(span) * l
         // Added in the order the scalar code added them, from zero.
@@ -711,8 +757,7 @@ extension DTMFDetector {
         Event(
             kind: .keyUp, digit: key.digit, onsetSample: key.onsetSample, reportedSample: sampleCount,
             keyDownReportedSample: key.reportedSample, durationSamples: max(end - key.onsetSample, 0),
-            lowLevelDBm0: key.tones.0.levelDBm0,
-            highLevelDBm0: key.tones.1.levelDBm0)
+            lowLevelDBm0: key.levels.low, highLevelDBm0: key.levels.high)
     }
 }
 
@@ -802,18 +847,19 @@ struct ModelPair {
         let (s, c) = sinCos(omega * Double(sample - reference - 4))
         let c4 = sinCos(4 * omega).cos
         var re = c, im = s
-        var previous = SIMD8<Double>(), current = SIMD8<Double>()
+        // The eight values in fixed-size storage, then gathered: inserting into a `SIMD8` by a variable
+        // lane went through the stack each time.
+        var values = InlineArray<8, SIMD2<Double>>(repeating: SIMD2())
         for k in 0..<8 {
-            let value = aRe * re - aIm * im
-            if k < 4 {
-                previous[k] = value[0]
-                previous[k + 4] = value[1]
-            } else {
-                current[k - 4] = value[0]
-                current[k] = value[1]
-            }
+            values[k] = aRe * re - aIm * im
             (re, im) = (re * cosOmega - im * sinOmega, re * sinOmega + im * cosOmega)
         }
+        let previous = SIMD8(
+            values[0][0], values[1][0], values[2][0], values[3][0], values[0][1], values[1][1], values[2][1],
+            values[3][1])
+        let current = SIMD8(
+            values[4][0], values[5][0], values[6][0], values[7][0], values[4][1], values[5][1], values[6][1],
+            values[7][1])
         let low = 2 * c4[0], high = 2 * c4[1]
         return Quads(
             current: current, previous: previous,

@@ -160,6 +160,9 @@ public struct DTMFDetector: Sendable {
 
     public let configuration: Configuration
     let limits: Limits
+    /// `bank`, held by each receiver: reading the `static let` on every sub-block went through
+    /// `swift_once` twice (the lazy global's guard), about 1 % of the work on every kind of audio.
+    let filters: GoertzelBank
 
     // Per-sample state.
     var goertzel: GoertzelBank.State
@@ -193,6 +196,7 @@ public struct DTMFDetector: Sendable {
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
         self.limits = Limits(configuration)
+        self.filters = Self.bank
         self.goertzel = GoertzelBank.State(bank: Self.bank)
         self.history = [Float](repeating: 0, count: Self.historyCapacity)
         self.ring = [SubBlock](repeating: SubBlock(), count: Self.ringCapacity)
@@ -245,11 +249,11 @@ public struct DTMFDetector: Sendable {
         let startState = goertzel
         let startWaiting = waitingSample
         let startPosition = Int(sampleCount) & (Self.historyCapacity - 1)
+        let bank = filters
         // Everything the loop changes is local to the closure and handed back at the end, so the
         // closure captures nothing mutable (a captured `var` costs a dynamic exclusivity check).
         let (state, waiting) = history.withUnsafeMutableBufferPointer {
             history -> (GoertzelBank.State, Float?) in
-            let bank = Self.bank
             let mask = Self.historyCapacity - 1
             var state = startState, waiting = startWaiting
             var position = startPosition
@@ -346,13 +350,70 @@ extension DTMFDetector {
     }
 
     /// Thresholds converted once from the configuration into the units the receiver compares.
+    ///
+    /// The decibel limits become ratios of amplitudes (or of powers, for the group margin), so that a
+    /// candidate is judged without a logarithm: 20·log10(a/b) ≤ L exactly when a/b ≤ 10^(L/20).
     struct Limits: Sendable {
         var minimumAmplitude: Double
         var minimumToneSamples: Int64
         var releaseSubBlocks: Int
         var interferedMinimumToneSamples: Int64
 
+        /// Tier A: the least power ratio of the chosen bins over the others in their groups, the largest
+        /// amplitude ratio between the window's halves, and the twist range as high/low amplitude ratios
+        /// (the configured range, and the narrower -8..+4 dB within which white noise lowers the purity bar).
+        var marginRatio: Double
+        var stabilityRatio: Double
+        var twistRange: ClosedRange<Double>
+        var whiteTwistRange: ClosedRange<Double>
+        /// Tier L: the margin both of its paths need at least, the margins and stabilities of the main path
+        /// and of the speech path, and the twist range.
+        var interferedGateMarginRatio: Double
+        var interferedStabilityRatio: Double
+        var interferedQuarterRatio: Double
+        var speechPathMarginRatio: Double
+        var speechPathStabilityRatio: Double
+        var speechPathQuarterRatio: Double
+        var interferedTwistRange: ClosedRange<Double>
+        /// `frequencyPlausible`'s limit per lane as the cosine of the largest phase advance it accepts between
+        /// the window's first and last parts (tier A: 4 of 9 sub-blocks, 100 samples apart; tier L: 7 of 14,
+        /// 140 samples apart); -2 where that advance is π or more, so that every advance passes.
+        var plausibleCosine: SIMD8<Double>
+        var interferedPlausibleCosine: SIMD8<Double>
+
         init(_ c: Configuration) {
+            func amplitudeRatio(_ decibels: Double) -> Double { Double.pow(10, decibels / 20) }
+            marginRatio = Double.pow(10, c.groupMarginDB / 10)
+            stabilityRatio = amplitudeRatio(c.stabilityDB)
+            twistRange = amplitudeRatio(-c.maximumNormalTwistDB)...amplitudeRatio(c.maximumReverseTwistDB)
+            whiteTwistRange = amplitudeRatio(-8)...amplitudeRatio(4)
+            interferedGateMarginRatio = Double.pow(10, min(c.groupMarginDB, c.speechPathGroupMarginDB) / 10)
+            interferedStabilityRatio = amplitudeRatio(c.interferedStabilityDB)
+            interferedQuarterRatio = amplitudeRatio(c.interferedQuarterStabilityDB)
+            speechPathMarginRatio = Double.pow(10, c.speechPathGroupMarginDB / 10)
+            speechPathStabilityRatio = amplitudeRatio(c.speechPathStabilityDB)
+            speechPathQuarterRatio = amplitudeRatio(c.speechPathQuarterStabilityDB)
+            let interferedNormal = min(c.interferedMaximumNormalTwistDB, c.maximumNormalTwistDB)
+            let interferedReverse = min(c.interferedMaximumReverseTwistDB, c.maximumReverseTwistDB)
+            interferedTwistRange = amplitudeRatio(-interferedNormal)...amplitudeRatio(interferedReverse)
+            // cos of 2π·(1.2·tolerance·f)·separation/rate per lane (the 20 % margin: the fit may move the
+            // estimate a little).
+            func cosines(tolerance: Double, separation: Int) -> SIMD8<Double> {
+                var result = SIMD8<Double>()
+                for lane in 0..<8 {
+                    let limitHz = 1.2 * tolerance * Double(DTMFDetector.bank.frequencies[lane])
+                    let angle = 2 * Double.pi * limitHz * Double(separation) / Double(DTMFDetector.sampleRate)
+                    result[lane] = angle >= .pi ? -2 : Double.cos(angle)
+                }
+                return result
+            }
+            let length = DTMFDetector.subBlockLength
+            plausibleCosine = cosines(
+                tolerance: min(c.cleanFrequencyTolerance, c.frequencyTolerance),
+                separation: (DTMFDetector.windowSubBlocks - 4) * length)
+            interferedPlausibleCosine = cosines(
+                tolerance: min(c.interferedFrequencyTolerance, c.frequencyTolerance),
+                separation: (DTMFDetector.longWindowSubBlocks - DTMFDetector.longWindowSubBlocks / 2) * length)
             minimumAmplitude = Level.sineAmplitude(dBm0: c.minimumLevelDBm0)
             minimumToneSamples = Int64((c.minimumToneMilliseconds * Double(DTMFDetector.sampleRate) / 1000).rounded())
             releaseSubBlocks = Int(
@@ -371,6 +432,8 @@ extension DTMFDetector {
         var reportedSample: Int64
         var absentSubBlocks = 0
         var tones: (Tone, Tone)
+        /// The tones' levels, dBm0, computed once (two logarithms) for the key-down and key-up events.
+        var levels: (low: Double, high: Double)
 
         init(
             digit: DTMFDigit, onsetSample: Int64, lastPresentSample: Int64, reportedSample: Int64,
@@ -381,6 +444,7 @@ extension DTMFDetector {
             self.lastPresentSample = lastPresentSample
             self.reportedSample = reportedSample
             self.tones = tones
+            self.levels = (tones.0.levelDBm0, tones.1.levelDBm0)
         }
     }
 
