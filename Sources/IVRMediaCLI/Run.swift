@@ -56,7 +56,7 @@ struct Run: ParsableCommand {
     @Flag(help: "Start a call on every line at once, and a new one after each hang-up.")
     var answerAll = false
 
-    @Option(help: "Write the events to this file (appended) instead of standard output.")
+    @Option(help: "Write the events to this file (appended), whatever the menu's logging.sink says.")
     var events: String?
 
     @Option(
@@ -115,7 +115,7 @@ struct Run: ParsableCommand {
             throw CLIError(ExitStatus(rawValue: error.exitStatus) ?? .ioError, error.description)
         }
 
-        let sink = try EventSink(path: events)
+        let sink = try EventSink(path: events, configured: configuration.logging.sink)
         var options = LiveEngine<DuplexDevice>.Options(lineIDs: ids, menuPath: menu)
         options.answerAll = answerAll
         options.durationSeconds = duration
@@ -135,15 +135,57 @@ struct Run: ParsableCommand {
     }
 }
 
-/// The event log's destination: standard output, or a file opened for appending.
-final class EventSink: Sendable {
-    private let handle: FileHandle
+/// The event log's destination: `--events PATH`, else the menu's `logging.sink`: `stdout` (the default),
+/// `file:PATH` (appended), or `syslog:FACILITY` (each event a message to the local syslog daemon through
+/// /dev/log, tag `ivrmedia`; standard output when there is no syslog daemon, said once on standard error).
+final class EventSink: @unchecked Sendable {
+    // Confinement: written from the control thread only.
+    private let handle: FileHandle?
+    private let syslogSocket: Int32
+    private let priority: Int
 
-    init(path: String?) throws {
-        guard let path else {
-            handle = FileHandle.standardOutput
+    init(path: String?, configured: String?) throws {
+        if let path {
+            (handle, syslogSocket, priority) = (try Self.append(path), -1, 0)
             return
         }
+        guard let configured, configured != "stdout" else {
+            (handle, syslogSocket, priority) = (FileHandle.standardOutput, -1, 0)
+            return
+        }
+        if configured.hasPrefix("file:") {
+            (handle, syslogSocket, priority) = (try Self.append(String(configured.dropFirst(5))), -1, 0)
+            return
+        }
+        let facility = Self.facilities[String(configured.dropFirst(7))] ?? 16  // local0
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, byte) in "/dev/log".utf8.enumerated() { raw[i] = byte }
+        }
+        let connected =
+            fd >= 0
+            && withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+                }
+            } == 0
+        guard connected else {
+            if fd >= 0 { close(fd) }
+            StandardError.write("ivrmedia: no syslog daemon (/dev/log): events go to standard output\n")
+            (handle, syslogSocket, priority) = (FileHandle.standardOutput, -1, 0)
+            return
+        }
+        (handle, syslogSocket, priority) = (nil, fd, facility * 8 + 6)  // informational
+    }
+
+    static let facilities: [String: Int] = [
+        "user": 1, "daemon": 3, "local0": 16, "local1": 17, "local2": 18, "local3": 19, "local4": 20,
+        "local5": 21, "local6": 22, "local7": 23,
+    ]
+
+    static func append(_ path: String) throws -> FileHandle {
         if !FileManager.default.fileExists(atPath: path) {
             guard FileManager.default.createFile(atPath: path, contents: nil) else {
                 throw CLIError(.ioError, "\(path): cannot create the events file")
@@ -153,11 +195,19 @@ final class EventSink: Sendable {
             throw CLIError(.ioError, "\(path): cannot open the events file for writing")
         }
         file.seekToEndOfFile()
-        handle = file
+        return file
     }
 
-    func write(_ line: String) { handle.write(Data((line + "\n").utf8)) }
-    func flush() { try? handle.synchronize() }
+    func write(_ line: String) {
+        if let handle {
+            handle.write(Data((line + "\n").utf8))
+        } else {
+            let message = Array("<\(priority)>ivrmedia: \(line)".utf8)
+            _ = message.withUnsafeBytes { send(syslogSocket, $0.baseAddress, $0.count, 0) }
+        }
+    }
+
+    func flush() { try? handle?.synchronize() }
 }
 
 /// SIGINT, SIGTERM and SIGHUP, noted by an async-signal-safe handler and taken by the control loop.

@@ -325,7 +325,11 @@ final class Loader {
             node, "logging", allowed: ["sink", "timestamp", "local_time_zone", "ticket", "events"]) ?? []
         {
             switch key {
-            case "sink": logging.sink = reader.string(value, "logging.sink")
+            case "sink":
+                logging.sink = reader.string(value, "logging.sink")
+                if let sink = logging.sink, sink != "stdout", !sink.hasPrefix("file:"), !sink.hasPrefix("syslog:") {
+                    reader.error(value, "logging.sink must be stdout, file:PATH or syslog:FACILITY, not \"\(sink)\"")
+                }
             case "timestamp":
                 if let format = reader.string(value, "logging.timestamp"), format != "iso8601_utc_ms" {
                     reader.error(value, "logging.timestamp: only iso8601_utc_ms is supported, not \"\(format)\"")

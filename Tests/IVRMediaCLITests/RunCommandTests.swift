@@ -143,6 +143,29 @@ struct RunCommandTests {
         _ = greeting
     }
 
+    @Test("the menu's logging.sink: file:PATH gets the events, appended")
+    func fileSink() throws {
+        let directory = try CLIRunner.temporaryDirectory()
+        let (config, _) = try Self.setUp(format: "S16_LE", seconds: 2, in: directory)
+        let log = directory.appendingPathComponent("calls.jsonl").path
+        try "{\"previous\":true}\n".write(toFile: log, atomically: true, encoding: .utf8)
+        let menu = directory.appendingPathComponent("menu.yaml")
+        try String(contentsOfFile: Self.hotline, encoding: .utf8)
+            .replacingOccurrences(of: "root: ../Prompts", with: "root: \(MenuCommandTests.repository.path)/Prompts")
+            .replacingOccurrences(of: "sink: \"syslog:local3\"", with: "sink: \"file:\(log)\"")
+            .write(to: menu, atomically: true, encoding: .utf8)
+        let result = try CLIRunner.run(
+            [
+                "run", "--menu", menu.path, "--alsa-config", config, "--device", "lines", "--channels", "8",
+                "--duration", "2", "--pacing", "lockstep", "--answer-all",
+            ], in: directory, input: Data())
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.isEmpty)
+        let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+        #expect(lines.first == "{\"previous\":true}")
+        #expect(lines.filter { $0.contains("\"event\":\"call_start\"") }.count == 8)
+    }
+
     @Test("bad devices and configurations: clear errors with sysexits statuses")
     func errors() throws {
         let directory = try CLIRunner.temporaryDirectory()
