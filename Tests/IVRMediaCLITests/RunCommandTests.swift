@@ -143,6 +143,28 @@ struct RunCommandTests {
         _ = greeting
     }
 
+    @Test("--capture and --playback: two PCMs instead of one")
+    func separatePCMs() throws {
+        let directory = try CLIRunner.temporaryDirectory()
+        _ = try Self.setUp(format: "S16_LE", seconds: 3, in: directory)
+        let capture = directory.appendingPathComponent("capture.raw").path
+        let playback = directory.appendingPathComponent("heard.raw").path
+        let config = directory.appendingPathComponent("two.conf").path
+        try """
+        pcm.cap { type file  slave { pcm { type null } }  file "/dev/null"  infile "\(capture)"  format "raw" }
+        pcm.play { type file  slave { pcm { type null } }  file "\(playback)"  format "raw" }
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let result = try CLIRunner.run(
+            [
+                "run", "--menu", Self.hotline, "--alsa-config", config, "--capture", "cap", "--playback", "play",
+                "--channels", "8", "--duration", "3", "--pacing", "lockstep", "--answer-all",
+            ], in: directory, input: Data())
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.lines.filter { $0.contains("\"event\":\"dtmf\"") }.count >= 8)
+        let written = try Data(contentsOf: URL(fileURLWithPath: playback))
+        #expect(written.count >= 2 * 8 * 8000 * 2)
+    }
+
     @Test("the menu's logging.sink: file:PATH gets the events, appended")
     func fileSink() throws {
         let directory = try CLIRunner.temporaryDirectory()
