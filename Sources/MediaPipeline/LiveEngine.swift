@@ -130,6 +130,11 @@ public final class LiveEngine<Device: DuplexAudio> {
                 case .deviceFailed: cause = "device_lost"
                 }
                 if let error { writeEngine("device_error", [LogField("message", .string(error.description))]) }
+                let dropped = loop.droppedEvents.load(ordering: .relaxed)
+                if dropped > 0 {
+                    // Never expected (the ring holds thousands); said rather than lost silently.
+                    writeEngine("events_dropped", [LogField("count", .int(dropped))])
+                }
                 for line in sessions.indices { endCall(line: line, at: sample, cause: cause) }
                 break
             }
