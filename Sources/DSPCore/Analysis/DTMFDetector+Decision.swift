@@ -424,9 +424,10 @@ extension DTMFDetector {
         let columnDirect = Self.directOffset(column, count: count, half: 4)
         let low = Tone(lane: lanes.row, offsetHz: rowDirect, amplitude: 0)
         let high = Tone(lane: lanes.column, offsetHz: columnDirect, amplitude: 0)
+        let model = subBlockModel(low, high, fitEnd: now, count: 120)
         guard
             let onset = changePoint(
-                low, high, fitCount: 120, span: 240, now: now, minimumLength: limits.minimumToneSamples)
+                model, fitStart: now - 120, span: 240, now: now, minimumLength: limits.minimumToneSamples)
         else { return nil }
         let m = measurePair(
             lanes, sums, count: count, half: 4, resolveAmbiguity: false,
@@ -499,9 +500,10 @@ extension DTMFDetector {
         {
             return nil
         }
+        let model = subBlockModel(m.low.tone, m.high.tone, fitEnd: now, count: fit)
         guard
             let onset = changePoint(
-                m.low.tone, m.high.tone, fitCount: fit, span: 400, now: now,
+                model, fitStart: now - Int64(fit), span: 400, now: now,
                 minimumLength: limits.interferedMinimumToneSamples)
         else { return nil }
         return Hit(
@@ -518,10 +520,11 @@ extension DTMFDetector {
         let fitStart = now - Int64(count)
         let mask = Self.historyCapacity - 1
         let history = self.history
+        let fitted = subBlockModel(low, high, fitEnd: now, count: count)
         let (correlation, lag) = residual.withUnsafeMutableBufferPointer { e -> (Double, Double) in
             var total = 0.0
             history.withUnsafeBufferPointer { history in
-                var model = ModelPair(low: low, high: high, history: history, fitStart: fitStart, count: count)
+                var model = fitted
                 model.seek(to: fitStart, reference: fitStart)
                 var index = Int(fitStart & Int64(mask))
                 for i in 0..<count {
@@ -575,16 +578,14 @@ extension DTMFDetector {
     /// present) or starts at t or later (too short). A tone younger than `minimumLength` restarts the
     /// run at its onset, so the scan stops there instead of running to the present.
     private mutating func changePoint(
-        _ low: Tone, _ high: Tone, fitCount: Int, span: Int, now: Int64, minimumLength: Int64
+        _ model: ModelPair, fitStart: Int64, span: Int, now: Int64, minimumLength: Int64
     ) -> Int64? {
         let exitAfter = now - minimumLength, exitBefore = now - 8
         let start = max(now - Int64(span), 0)
-        let fitStart = now - Int64(fitCount)
         let count = Int(now - start)
         let history = self.history  // the same storage, not a copy of the samples
         let result = residual.withUnsafeMutableBufferPointer { gains -> (Int64, Int64)? in
             history.withUnsafeBufferPointer { history -> (Int64, Int64)? in
-                let model = ModelPair(low: low, high: high, history: history, fitStart: fitStart, count: fitCount)
                 var quads = model.quads(from: start, reference: fitStart)
                 var best = -Double.infinity, current = 0.0
                 var currentStart = 0, bestStart = 0, bestEnd = 0
@@ -620,6 +621,75 @@ extension DTMFDetector {
             return nil
         }
         return bestStart
+    }
+
+    /// The two-tone model fitted on the `count` samples that end at `fitEnd` (a sub-block end, at most
+    /// `ringCapacity` sub-blocks back), from the sub-block values in the ring rather than the samples.
+    ///
+    /// Sub-block j (first sample n_j = L·j) holds Y_j = r_j·Σ_i x[n_j + i]·e^{jω₀(L-1-i)}, r_j the
+    /// bank's reference rotation and ω₀ the lane's nominal frequency. The model's fit at ω = ω₀ + Δ over
+    /// the same samples is X = Σ x[n]·e^{-jω(n - fitStart)}. Inside each sub-block the leftover rotation
+    /// e^{-jΔi} is replaced by its effect on the tone itself (exact for a tone at ω), which gives
+    ///   X = L·sin(Δ/2)/sin(LΔ/2) · e^{-j(ω₀(L-1) + ω₀L(M-J₀) + Δ(L-1)/2)} · r̄_M · Σ_q e^{-jΔLq}·Y_{J₀+q}
+    /// with J₀ the first fitted sub-block and M the next one, whose reference r_M is the filters' own:
+    /// the slow drift of the `Float` reference cancels. Then a = 2X / count, as the sample fit has it.
+    ///
+    /// Cost: per sub-block one `SIMD2<Double>` complex multiply-add and rotation (both tones at once),
+    /// and four `sinCos` pairs; the sample fit made `count / 2` dependent Goertzel steps.
+    private mutating func subBlockModel(_ low: Tone, _ high: Tone, fitEnd: Int64, count: Int) -> ModelPair {
+        let l = Self.subBlockLength
+        let blocks = count / l
+        let firstBlock = Int(fitEnd / Int64(l)) - blocks
+        let next = Int(subBlockCount)
+        precondition(count % l == 0 && fitEnd % Int64(l) == 0 && next - firstBlock <= Self.ringCapacity)
+        let rate = Double(Self.sampleRate)
+        let nominal =
+            2 * Double.pi
+            * SIMD2(Double(filters.frequencies[low.lane]), Double(filters.frequencies[high.lane])) / rate
+        let omega = 2 * Double.pi * SIMD2(low.frequency, high.frequency) / rate
+        let delta = omega - nominal
+        // W = Σ_q e^{-jΔLq}·Y_{J₀+q}, the rotation by recurrence; the ring read by address, once.
+        let step = sinCos(-delta * Double(l))
+        var wRe = SIMD2<Double>(), wIm = SIMD2<Double>()
+        let stride = MemoryLayout<SubBlock>.stride
+        let reOffset = MemoryLayout<SubBlock>.offset(of: \.re)!, imOffset = MemoryLayout<SubBlock>.offset(of: \.im)!
+        let lowOffset = low.lane &* MemoryLayout<Float>.stride, highOffset = high.lane &* MemoryLayout<Float>.stride
+        ring.withUnsafeBufferPointer { ring in
+            let base = UnsafeRawPointer(ring.baseAddress!)
+            var cRe = SIMD2<Double>(repeating: 1), cIm = SIMD2<Double>()
+            for q in 0..<blocks {
+                let block = base + ((firstBlock &+ q) & (Self.ringCapacity - 1)) &* stride
+                let yRe = SIMD2(
+                    Double(block.load(fromByteOffset: reOffset &+ lowOffset, as: Float.self)),
+                    Double(block.load(fromByteOffset: reOffset &+ highOffset, as: Float.self)))
+                let yIm = SIMD2(
+                    Double(block.load(fromByteOffset: imOffset &+ lowOffset, as: Float.self)),
+                    Double(block.load(fromByteOffset: imOffset &+ highOffset, as: Float.self)))
+                wRe += yRe * cRe - yIm * cIm
+                wIm += yRe * cIm + yIm * cRe
+                (cRe, cIm) = (cRe * step.cos - cIm * step.sin, cRe * step.sin + cIm * step.cos)
+            }
+        }
+        // The tone's loss inside a sub-block, L·sin(Δ/2)/sin(LΔ/2) = sinc(Δ/2)/sinc(LΔ/2) (sinc x = sin x / x),
+        // by its Taylor series: |LΔ/2| ≤ 0.32 (the direct offset is within ±40 Hz), where the terms
+        // left out are below 1e-11.
+        @inline(__always) func sinc(_ x: SIMD2<Double>) -> SIMD2<Double> {
+            let x2 = x * x
+            var p = x2 * (1.0 / 362_880) - 1.0 / 5040
+            p = p * x2 + 1.0 / 120
+            p = p * x2 - 1.0 / 6
+            return p * x2 + 1
+        }
+        let gain = sinc(delta / 2) / sinc(delta * Double(l) / 2)
+        let phase = sinCos(
+            -(nominal * Double(l - 1) + nominal * Double(l * (next - firstBlock)) + delta * Double(l - 1) / 2))
+        let rRe = SIMD2(Double(goertzel.rotationRe[low.lane]), Double(goertzel.rotationRe[high.lane]))
+        let rIm = SIMD2(Double(goertzel.rotationIm[low.lane]), Double(goertzel.rotationIm[high.lane]))
+        // f = e^{-j(...)}·r̄_M.
+        let fRe = phase.cos * rRe + phase.sin * rIm, fIm = phase.sin * rRe - phase.cos * rIm
+        let scale = 2 / Double(count) * gain
+        return ModelPair(
+            omega: omega, aRe: scale * (wRe * fRe - wIm * fIm), aIm: scale * (wRe * fIm + wIm * fRe))
     }
 
     // MARK: - Tracking
@@ -706,11 +776,17 @@ extension DTMFDetector {
         }
         let stop = min(key.lastPresentSample + 40, sampleCount)
         let count = Int(stop - fitStart)
+        // The fit from the ring's sub-block values while they are there (a release longer than the
+        // default can outlast the ring), else from the samples.
+        let inRing = subBlockCount - fitStart / Int64(Self.subBlockLength) <= Int64(Self.ringCapacity)
+        let fitted = inRing ? subBlockModel(key.tones.0, key.tones.1, fitEnd: fitEnd, count: fitCount) : nil
         let history = self.history  // the same storage, not a copy of the samples
         return residual.withUnsafeMutableBufferPointer { gains -> Int64 in
             history.withUnsafeBufferPointer { history in
-                let model = ModelPair(
-                    low: key.tones.0, high: key.tones.1, history: history, fitStart: fitStart, count: fitCount)
+                let model =
+                    fitted
+                    ?? ModelPair(
+                        low: key.tones.0, high: key.tones.1, history: history, fitStart: fitStart, count: fitCount)
                 var quads = model.quads(from: fitStart, reference: fitStart)
                 Self.fillGains(gains, from: 0, to: count, history: history, startSample: fitStart, quads: &quads)
             }
@@ -780,6 +856,16 @@ struct ModelPair {
     private var omega = SIMD2<Double>()
     private var cosOmega = SIMD2<Double>(), sinOmega = SIMD2<Double>()
     private var coefficient = SIMD2<Double>()
+
+    /// A model with the complex amplitudes `aRe + j·aIm` at `omega` (radians per sample), referenced
+    /// to the fit's first sample.
+    init(omega: SIMD2<Double>, aRe: SIMD2<Double>, aIm: SIMD2<Double>) {
+        self.omega = omega
+        (sinOmega, cosOmega) = sinCos(omega)
+        coefficient = 2 * cosOmega
+        self.aRe = aRe
+        self.aIm = aIm
+    }
 
     /// Fits both tones on the `count` samples from `fitStart`.
     ///
