@@ -427,7 +427,8 @@ extension DTMFDetector {
         let model = subBlockModel(low, high, fitEnd: now, count: 120)
         guard
             let onset = changePoint(
-                model, fitStart: now - 120, span: 240, now: now, minimumLength: limits.minimumToneSamples)
+                model, fitStart: now - 120, span: 240, now: now, minimumLength: limits.minimumToneSamples,
+                wholeSubBlocks: true)
         else { return nil }
         let m = measurePair(
             lanes, sums, count: count, half: 4, resolveAmbiguity: false,
@@ -504,7 +505,7 @@ extension DTMFDetector {
         guard
             let onset = changePoint(
                 model, fitStart: now - Int64(fit), span: 400, now: now,
-                minimumLength: limits.interferedMinimumToneSamples)
+                minimumLength: limits.interferedMinimumToneSamples, wholeSubBlocks: false)
         else { return nil }
         return Hit(
             digit: DTMFDigit(row: lanes.row, column: lanes.column - 4), onset: onset, low: m.low.tone,
@@ -569,16 +570,20 @@ extension DTMFDetector {
     // MARK: - Change point
 
     /// Finds where the fitted pair starts within the newest `span` samples: the stretch that gains most
-    /// from subtracting the model (Kadane's maximum subarray of x² - (x - s)² = 2xs - s²), with the model
-    /// fitted on the newest `fitCount` samples. Returns its first sample, or nil when the stretch does
-    /// not reach the present (the pair has already stopped) or is shorter than `minimumLength`.
+    /// from subtracting the model (Kadane's maximum subarray of x² - (x - s)² = 2xs - s²), with `model`
+    /// fitted on the samples from `fitStart` to now. Returns its first sample, or nil when the stretch
+    /// does not reach the present (the pair has already stopped) or is shorter than `minimumLength`.
+    ///
+    /// With `wholeSubBlocks` a sub-block inside the run is stepped over whole (`prefixSummary`): worth it
+    /// for tier A, whose run is clean tone; over speech (tier L) most sub-blocks fail the test, and the
+    /// summary would be work spent twice.
     ///
     /// Early exit: when a run starts afresh at a sample t with now - minimumLength < t < now - 8, the
     /// answer is already nil. The best stretch either ends by t (before now - 8: it does not reach the
     /// present) or starts at t or later (too short). A tone younger than `minimumLength` restarts the
     /// run at its onset, so the scan stops there instead of running to the present.
     private mutating func changePoint(
-        _ model: ModelPair, fitStart: Int64, span: Int, now: Int64, minimumLength: Int64
+        _ model: ModelPair, fitStart: Int64, span: Int, now: Int64, minimumLength: Int64, wholeSubBlocks: Bool
     ) -> Int64? {
         let exitAfter = now - minimumLength, exitBefore = now - 8
         let start = max(now - Int64(span), 0)
@@ -593,10 +598,25 @@ extension DTMFDetector {
                 let exitAfterIndex = Int(exitAfter - start)
                 let exitWindow = UInt(bitPattern: Int(exitBefore - exitAfter) &- 1)
                 var i = 0
-                // The gains in chunks of 40 samples, so that an early exit spares the rest.
+                // The gains one sub-block at a time, so that an early exit spares the rest. A sub-block
+                // inside the run (no restart in it, and its end the only place the best can move to)
+                // is taken whole from its prefix sums (`prefixSummary`), without the sample loop.
                 while i < count {
-                    let chunkEnd = min(i &+ 40, count)
+                    let chunkEnd = min(i &+ Self.subBlockLength, count)
                     Self.fillGains(gains, from: i, to: chunkEnd, history: history, startSample: start, quads: &quads)
+                    if wholeSubBlocks && current > 0 && chunkEnd &- i == Self.subBlockLength {
+                        let q = Self.prefixSummary(gains, at: i)
+                        if current + q.minimum > 0 && (q.sum > q.maximum || current + max(q.maximum, q.sum) <= best) {
+                            current += q.sum
+                            i = chunkEnd
+                            if current > best {
+                                best = current
+                                bestStart = currentStart
+                                bestEnd = i
+                            }
+                            continue
+                        }
+                    }
                     while i < chunkEnd {
                         let gain = gains[i]
                         if current <= 0 {
@@ -649,7 +669,7 @@ extension DTMFDetector {
         let omega = 2 * Double.pi * SIMD2(low.frequency, high.frequency) / rate
         let delta = omega - nominal
         // W = Σ_q e^{-jΔLq}·Y_{J₀+q}, the rotation by recurrence; the ring read by address, once.
-        let step = sinCos(-delta * Double(l))
+        let step = smallSinCos(-delta * Double(l))
         var wRe = SIMD2<Double>(), wIm = SIMD2<Double>()
         let stride = MemoryLayout<SubBlock>.stride
         let reOffset = MemoryLayout<SubBlock>.offset(of: \.re)!, imOffset = MemoryLayout<SubBlock>.offset(of: \.im)!
@@ -793,15 +813,57 @@ extension DTMFDetector {
             var best = -Double.infinity, current = 0.0, bestEnd = 0
             var i = 0
             while i < count {
-                current += gains[i]
-                i &+= 1
-                if current > best {
-                    best = current
-                    bestEnd = i
+                let blockEnd = min(i &+ Self.subBlockLength, count)
+                // A whole sub-block at once when its end is the only place the best can move to.
+                if blockEnd &- i == Self.subBlockLength {
+                    let q = Self.prefixSummary(gains, at: i)
+                    if q.sum > q.maximum || current + max(q.maximum, q.sum) <= best {
+                        current += q.sum
+                        i = blockEnd
+                        if current > best {
+                            best = current
+                            bestEnd = i
+                        }
+                        continue
+                    }
+                }
+                while i < blockEnd {
+                    current += gains[i]
+                    i &+= 1
+                    if current > best {
+                        best = current
+                        bestEnd = i
+                    }
                 }
             }
             return fitStart + Int64(bestEnd)
         }
+    }
+
+    /// The prefix sums Q_k = gains[offset] + ... + gains[offset + k - 1] of one sub-block: the whole sum
+    /// Q_20, and the least and greatest of Q_1 ... Q_19.
+    ///
+    /// With them a scan that enters the sub-block with a running sum c > 0 can step over it: no restart
+    /// happens inside when c + minimum > 0, and the best can move only to the end when Q_20 > maximum
+    /// (or nowhere, when c + max(maximum, Q_20) is at most the best so far). The sums are formed four
+    /// in the sample loop's order, so they are its running sums less the entering c (which may differ in
+    /// the last bit).
+    ///
+    /// Cost: per sample a load, an add, a min and a max, without branches.
+    @inline(__always)
+    static func prefixSummary(_ gains: UnsafeMutableBufferPointer<Double>, at offset: Int) -> (
+        sum: Double, minimum: Double, maximum: Double
+    ) {
+        // One chain of adds; the min and max hang off it.
+        let g = UnsafePointer(gains.baseAddress! + offset)
+        var q = g[0]
+        var low = q, high = q
+        for k in 1..<(subBlockLength - 1) {
+            q += g[k]
+            low = q < low ? q : low
+            high = q > high ? q : high
+        }
+        return (q + g[subBlockLength - 1], low, high)
     }
 
     /// Writes to `gains[first..<end]` what subtracting the model gains at each sample
@@ -931,7 +993,9 @@ struct ModelPair {
     func quads(from sample: Int64, reference: Int64) -> Quads {
         // e^{jωk} for k = offset - 4 ... offset + 3, by rotation from the first.
         let (s, c) = sinCos(omega * Double(sample - reference - 4))
-        let c4 = sinCos(4 * omega).cos
+        // cos 4ω by the double angle, twice.
+        let c2 = 2 * cosOmega * cosOmega - 1
+        let c4 = 2 * c2 * c2 - 1
         var re = c, im = s
         // The eight values in fixed-size storage, then gathered: inserting into a `SIMD8` by a variable
         // lane went through the stack each time.
@@ -946,7 +1010,7 @@ struct ModelPair {
         let current = SIMD8(
             values[4][0], values[5][0], values[6][0], values[7][0], values[4][1], values[5][1], values[6][1],
             values[7][1])
-        let low = 2 * c4[0], high = 2 * c4[1]
+        let low = 2 * c4.x, high = 2 * c4.y
         return Quads(
             current: current, previous: previous,
             coefficient: SIMD8(low, low, low, low, high, high, high, high))
@@ -1012,6 +1076,30 @@ func sinCos(_ x: SIMD2<Double>) -> (sin: SIMD2<Double>, cos: SIMD2<Double>) {
         }
     }
     return (sine, cosine)
+}
+
+/// sin x and cos x of both lanes for |x| ≤ π/4 (else `sinCos`): the polynomials of `sinCos` without
+/// its reduction. Used for the small per-sub-block rotations of a tone's offset.
+@inline(__always)
+func smallSinCos(_ r: SIMD2<Double>) -> (sin: SIMD2<Double>, cos: SIMD2<Double>) {
+    guard abs(r.x) <= .pi / 4 && abs(r.y) <= .pi / 4 else { return sinCos(r) }
+    let r2 = r * r
+    var sinPoly = SIMD2<Double>(repeating: -1.0 / 1_307_674_368_000)
+    sinPoly = sinPoly * r2 + 1.0 / 6_227_020_800
+    sinPoly = sinPoly * r2 - 1.0 / 39_916_800
+    sinPoly = sinPoly * r2 + 1.0 / 362_880
+    sinPoly = sinPoly * r2 - 1.0 / 5040
+    sinPoly = sinPoly * r2 + 1.0 / 120
+    sinPoly = sinPoly * r2 - 1.0 / 6
+    var cosPoly = SIMD2<Double>(repeating: 1.0 / 20_922_789_888_000)
+    cosPoly = cosPoly * r2 - 1.0 / 87_178_291_200
+    cosPoly = cosPoly * r2 + 1.0 / 479_001_600
+    cosPoly = cosPoly * r2 - 1.0 / 3_628_800
+    cosPoly = cosPoly * r2 + 1.0 / 40320
+    cosPoly = cosPoly * r2 - 1.0 / 720
+    cosPoly = cosPoly * r2 + 1.0 / 24
+    cosPoly = cosPoly * r2 - 0.5
+    return (r + r * r2 * sinPoly, 1 + r2 * cosPoly)
 }
 
 /// e^{-j·step·i} for i = 0, 1, 2, ... by recurrence: one cos and one sin per window, not per sub-block.
