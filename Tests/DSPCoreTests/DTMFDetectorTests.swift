@@ -140,6 +140,33 @@ struct DTMFDetectorTests {
         }
     }
 
+    @Test("onset and duration are measured off the nominal frequencies", arguments: [-0.015, -0.0075, 0.0075, 0.015])
+    func measurementsOffFrequency(deviation: Double) {
+        var random = SeededRandom(seed: 5)
+        for digit in DTMFDigit.allCases {
+            for (low, high) in [(deviation, deviation), (deviation, -deviation)] {
+                var signal = TestSignal(silenceSamples: 100 + Int(random.next() % 160))
+                signal.appendKey(
+                    digit,
+                    generator: DTMFGenerator(
+                        levelDBm0: -10, onMilliseconds: 60, lowFrequencyDeviation: low, highFrequencyDeviation: high),
+                    random: &random)
+                signal.appendSilence(milliseconds: 100)
+                let events = receive(signal.int16)
+                let key = signal.keys[0]
+                guard events.count == 2, events[0].kind == .keyDown, events[1].kind == .keyUp else {
+                    Issue.record("\(digit) \(low) \(high): \(events)")
+                    continue
+                }
+                #expect(events[0].digit == digit)
+                #expect(abs(events[0].onsetSample - Int64(key.onsetSample)) <= 8, "onset \(digit) \(low) \(high)")
+                #expect(
+                    abs(events[1].durationSamples - Int64(key.durationSamples)) <= 24,
+                    "duration \(events[1].durationSamples) vs \(key.durationSamples), \(digit) \(low) \(high)")
+            }
+        }
+    }
+
     @Test("the events do not depend on the block size", arguments: [1, 7, 20, 33, 160, 1000])
     func blockSizeIndependence(blockSize: Int) {
         let c = Q24Battery.cases(.basic)[0]

@@ -424,9 +424,11 @@ extension DTMFDetector {
         let columnDirect = Self.directOffset(column, count: count, half: 4)
         let low = Tone(lane: lanes.row, offsetHz: rowDirect, amplitude: 0)
         let high = Tone(lane: lanes.column, offsetHz: columnDirect, amplitude: 0)
+        let model = subBlockModel(low, high, fitEnd: now, count: 120)
         guard
             let onset = changePoint(
-                low, high, fitCount: 120, span: 240, now: now, minimumLength: limits.minimumToneSamples)
+                model, fitStart: now - 120, span: 240, now: now, minimumLength: limits.minimumToneSamples,
+                wholeSubBlocks: true)
         else { return nil }
         let m = measurePair(
             lanes, sums, count: count, half: 4, resolveAmbiguity: false,
@@ -499,10 +501,11 @@ extension DTMFDetector {
         {
             return nil
         }
+        let model = subBlockModel(m.low.tone, m.high.tone, fitEnd: now, count: fit)
         guard
             let onset = changePoint(
-                m.low.tone, m.high.tone, fitCount: fit, span: 400, now: now,
-                minimumLength: limits.interferedMinimumToneSamples)
+                model, fitStart: now - Int64(fit), span: 400, now: now,
+                minimumLength: limits.interferedMinimumToneSamples, wholeSubBlocks: false)
         else { return nil }
         return Hit(
             digit: DTMFDigit(row: lanes.row, column: lanes.column - 4), onset: onset, low: m.low.tone,
@@ -518,10 +521,11 @@ extension DTMFDetector {
         let fitStart = now - Int64(count)
         let mask = Self.historyCapacity - 1
         let history = self.history
+        let fitted = subBlockModel(low, high, fitEnd: now, count: count)
         let (correlation, lag) = residual.withUnsafeMutableBufferPointer { e -> (Double, Double) in
             var total = 0.0
             history.withUnsafeBufferPointer { history in
-                var model = ModelPair(low: low, high: high, history: history, fitStart: fitStart, count: count)
+                var model = fitted
                 model.seek(to: fitStart, reference: fitStart)
                 var index = Int(fitStart & Int64(mask))
                 for i in 0..<count {
@@ -566,25 +570,27 @@ extension DTMFDetector {
     // MARK: - Change point
 
     /// Finds where the fitted pair starts within the newest `span` samples: the stretch that gains most
-    /// from subtracting the model (Kadane's maximum subarray of x² - (x - s)² = 2xs - s²), with the model
-    /// fitted on the newest `fitCount` samples. Returns its first sample, or nil when the stretch does
-    /// not reach the present (the pair has already stopped) or is shorter than `minimumLength`.
+    /// from subtracting the model (Kadane's maximum subarray of x² - (x - s)² = 2xs - s²), with `model`
+    /// fitted on the samples from `fitStart` to now. Returns its first sample, or nil when the stretch
+    /// does not reach the present (the pair has already stopped) or is shorter than `minimumLength`.
+    ///
+    /// With `wholeSubBlocks` a sub-block inside the run is stepped over whole (`prefixSummary`): worth it
+    /// for tier A, whose run is clean tone; over speech (tier L) most sub-blocks fail the test, and the
+    /// summary would be work spent twice.
     ///
     /// Early exit: when a run starts afresh at a sample t with now - minimumLength < t < now - 8, the
     /// answer is already nil. The best stretch either ends by t (before now - 8: it does not reach the
     /// present) or starts at t or later (too short). A tone younger than `minimumLength` restarts the
     /// run at its onset, so the scan stops there instead of running to the present.
     private mutating func changePoint(
-        _ low: Tone, _ high: Tone, fitCount: Int, span: Int, now: Int64, minimumLength: Int64
+        _ model: ModelPair, fitStart: Int64, span: Int, now: Int64, minimumLength: Int64, wholeSubBlocks: Bool
     ) -> Int64? {
         let exitAfter = now - minimumLength, exitBefore = now - 8
         let start = max(now - Int64(span), 0)
-        let fitStart = now - Int64(fitCount)
         let count = Int(now - start)
         let history = self.history  // the same storage, not a copy of the samples
         let result = residual.withUnsafeMutableBufferPointer { gains -> (Int64, Int64)? in
             history.withUnsafeBufferPointer { history -> (Int64, Int64)? in
-                let model = ModelPair(low: low, high: high, history: history, fitStart: fitStart, count: fitCount)
                 var quads = model.quads(from: start, reference: fitStart)
                 var best = -Double.infinity, current = 0.0
                 var currentStart = 0, bestStart = 0, bestEnd = 0
@@ -592,10 +598,25 @@ extension DTMFDetector {
                 let exitAfterIndex = Int(exitAfter - start)
                 let exitWindow = UInt(bitPattern: Int(exitBefore - exitAfter) &- 1)
                 var i = 0
-                // The gains in chunks of 40 samples, so that an early exit spares the rest.
+                // The gains one sub-block at a time, so that an early exit spares the rest. A sub-block
+                // inside the run (no restart in it, and its end the only place the best can move to)
+                // is taken whole from its prefix sums (`prefixSummary`), without the sample loop.
                 while i < count {
-                    let chunkEnd = min(i &+ 40, count)
+                    let chunkEnd = min(i &+ Self.subBlockLength, count)
                     Self.fillGains(gains, from: i, to: chunkEnd, history: history, startSample: start, quads: &quads)
+                    if wholeSubBlocks && current > 0 && chunkEnd &- i == Self.subBlockLength {
+                        let q = Self.prefixSummary(gains, at: i)
+                        if current + q.minimum > 0 && (q.sum > q.maximum || current + max(q.maximum, q.sum) <= best) {
+                            current += q.sum
+                            i = chunkEnd
+                            if current > best {
+                                best = current
+                                bestStart = currentStart
+                                bestEnd = i
+                            }
+                            continue
+                        }
+                    }
                     while i < chunkEnd {
                         let gain = gains[i]
                         if current <= 0 {
@@ -620,6 +641,75 @@ extension DTMFDetector {
             return nil
         }
         return bestStart
+    }
+
+    /// The two-tone model fitted on the `count` samples that end at `fitEnd` (a sub-block end, at most
+    /// `ringCapacity` sub-blocks back), from the sub-block values in the ring rather than the samples.
+    ///
+    /// Sub-block j (first sample n_j = L·j) holds Y_j = r_j·Σ_i x[n_j + i]·e^{jω₀(L-1-i)}, r_j the
+    /// bank's reference rotation and ω₀ the lane's nominal frequency. The model's fit at ω = ω₀ + Δ over
+    /// the same samples is X = Σ x[n]·e^{-jω(n - fitStart)}. Inside each sub-block the leftover rotation
+    /// e^{-jΔi} is replaced by its effect on the tone itself (exact for a tone at ω), which gives
+    ///   X = L·sin(Δ/2)/sin(LΔ/2) · e^{-j(ω₀(L-1) + ω₀L(M-J₀) + Δ(L-1)/2)} · r̄_M · Σ_q e^{-jΔLq}·Y_{J₀+q}
+    /// with J₀ the first fitted sub-block and M the next one, whose reference r_M is the filters' own:
+    /// the slow drift of the `Float` reference cancels. Then a = 2X / count, as the sample fit has it.
+    ///
+    /// Cost: per sub-block one `SIMD2<Double>` complex multiply-add and rotation (both tones at once),
+    /// and four `sinCos` pairs; the sample fit made `count / 2` dependent Goertzel steps.
+    private mutating func subBlockModel(_ low: Tone, _ high: Tone, fitEnd: Int64, count: Int) -> ModelPair {
+        let l = Self.subBlockLength
+        let blocks = count / l
+        let firstBlock = Int(fitEnd / Int64(l)) - blocks
+        let next = Int(subBlockCount)
+        precondition(count % l == 0 && fitEnd % Int64(l) == 0 && next - firstBlock <= Self.ringCapacity)
+        let rate = Double(Self.sampleRate)
+        let nominal =
+            2 * Double.pi
+            * SIMD2(Double(filters.frequencies[low.lane]), Double(filters.frequencies[high.lane])) / rate
+        let omega = 2 * Double.pi * SIMD2(low.frequency, high.frequency) / rate
+        let delta = omega - nominal
+        // W = Σ_q e^{-jΔLq}·Y_{J₀+q}, the rotation by recurrence; the ring read by address, once.
+        let step = smallSinCos(-delta * Double(l))
+        var wRe = SIMD2<Double>(), wIm = SIMD2<Double>()
+        let stride = MemoryLayout<SubBlock>.stride
+        let reOffset = MemoryLayout<SubBlock>.offset(of: \.re)!, imOffset = MemoryLayout<SubBlock>.offset(of: \.im)!
+        let lowOffset = low.lane &* MemoryLayout<Float>.stride, highOffset = high.lane &* MemoryLayout<Float>.stride
+        ring.withUnsafeBufferPointer { ring in
+            let base = UnsafeRawPointer(ring.baseAddress!)
+            var cRe = SIMD2<Double>(repeating: 1), cIm = SIMD2<Double>()
+            for q in 0..<blocks {
+                let block = base + ((firstBlock &+ q) & (Self.ringCapacity - 1)) &* stride
+                let yRe = SIMD2(
+                    Double(block.load(fromByteOffset: reOffset &+ lowOffset, as: Float.self)),
+                    Double(block.load(fromByteOffset: reOffset &+ highOffset, as: Float.self)))
+                let yIm = SIMD2(
+                    Double(block.load(fromByteOffset: imOffset &+ lowOffset, as: Float.self)),
+                    Double(block.load(fromByteOffset: imOffset &+ highOffset, as: Float.self)))
+                wRe += yRe * cRe - yIm * cIm
+                wIm += yRe * cIm + yIm * cRe
+                (cRe, cIm) = (cRe * step.cos - cIm * step.sin, cRe * step.sin + cIm * step.cos)
+            }
+        }
+        // The tone's loss inside a sub-block, L·sin(Δ/2)/sin(LΔ/2) = sinc(Δ/2)/sinc(LΔ/2) (sinc x = sin x / x),
+        // by its Taylor series: |LΔ/2| ≤ 0.32 (the direct offset is within ±40 Hz), where the terms
+        // left out are below 1e-11.
+        @inline(__always) func sinc(_ x: SIMD2<Double>) -> SIMD2<Double> {
+            let x2 = x * x
+            var p = x2 * (1.0 / 362_880) - 1.0 / 5040
+            p = p * x2 + 1.0 / 120
+            p = p * x2 - 1.0 / 6
+            return p * x2 + 1
+        }
+        let gain = sinc(delta / 2) / sinc(delta * Double(l) / 2)
+        let phase = sinCos(
+            -(nominal * Double(l - 1) + nominal * Double(l * (next - firstBlock)) + delta * Double(l - 1) / 2))
+        let rRe = SIMD2(Double(goertzel.rotationRe[low.lane]), Double(goertzel.rotationRe[high.lane]))
+        let rIm = SIMD2(Double(goertzel.rotationIm[low.lane]), Double(goertzel.rotationIm[high.lane]))
+        // f = e^{-j(...)}·r̄_M.
+        let fRe = phase.cos * rRe + phase.sin * rIm, fIm = phase.sin * rRe - phase.cos * rIm
+        let scale = 2 / Double(count) * gain
+        return ModelPair(
+            omega: omega, aRe: scale * (wRe * fRe - wIm * fIm), aIm: scale * (wRe * fIm + wIm * fRe))
     }
 
     // MARK: - Tracking
@@ -706,26 +796,74 @@ extension DTMFDetector {
         }
         let stop = min(key.lastPresentSample + 40, sampleCount)
         let count = Int(stop - fitStart)
+        // The fit from the ring's sub-block values while they are there (a release longer than the
+        // default can outlast the ring), else from the samples.
+        let inRing = subBlockCount - fitStart / Int64(Self.subBlockLength) <= Int64(Self.ringCapacity)
+        let fitted = inRing ? subBlockModel(key.tones.0, key.tones.1, fitEnd: fitEnd, count: fitCount) : nil
         let history = self.history  // the same storage, not a copy of the samples
         return residual.withUnsafeMutableBufferPointer { gains -> Int64 in
             history.withUnsafeBufferPointer { history in
-                let model = ModelPair(
-                    low: key.tones.0, high: key.tones.1, history: history, fitStart: fitStart, count: fitCount)
+                let model =
+                    fitted
+                    ?? ModelPair(
+                        low: key.tones.0, high: key.tones.1, history: history, fitStart: fitStart, count: fitCount)
                 var quads = model.quads(from: fitStart, reference: fitStart)
                 Self.fillGains(gains, from: 0, to: count, history: history, startSample: fitStart, quads: &quads)
             }
             var best = -Double.infinity, current = 0.0, bestEnd = 0
             var i = 0
             while i < count {
-                current += gains[i]
-                i &+= 1
-                if current > best {
-                    best = current
-                    bestEnd = i
+                let blockEnd = min(i &+ Self.subBlockLength, count)
+                // A whole sub-block at once when its end is the only place the best can move to.
+                if blockEnd &- i == Self.subBlockLength {
+                    let q = Self.prefixSummary(gains, at: i)
+                    if q.sum > q.maximum || current + max(q.maximum, q.sum) <= best {
+                        current += q.sum
+                        i = blockEnd
+                        if current > best {
+                            best = current
+                            bestEnd = i
+                        }
+                        continue
+                    }
+                }
+                while i < blockEnd {
+                    current += gains[i]
+                    i &+= 1
+                    if current > best {
+                        best = current
+                        bestEnd = i
+                    }
                 }
             }
             return fitStart + Int64(bestEnd)
         }
+    }
+
+    /// The prefix sums Q_k = gains[offset] + ... + gains[offset + k - 1] of one sub-block: the whole sum
+    /// Q_20, and the least and greatest of Q_1 ... Q_19.
+    ///
+    /// With them a scan that enters the sub-block with a running sum c > 0 can step over it: no restart
+    /// happens inside when c + minimum > 0, and the best can move only to the end when Q_20 > maximum
+    /// (or nowhere, when c + max(maximum, Q_20) is at most the best so far). The sums are formed four
+    /// in the sample loop's order, so they are its running sums less the entering c (which may differ in
+    /// the last bit).
+    ///
+    /// Cost: per sample a load, an add, a min and a max, without branches.
+    @inline(__always)
+    static func prefixSummary(_ gains: UnsafeMutableBufferPointer<Double>, at offset: Int) -> (
+        sum: Double, minimum: Double, maximum: Double
+    ) {
+        // One chain of adds; the min and max hang off it.
+        let g = UnsafePointer(gains.baseAddress! + offset)
+        var q = g[0]
+        var low = q, high = q
+        for k in 1..<(subBlockLength - 1) {
+            q += g[k]
+            low = q < low ? q : low
+            high = q > high ? q : high
+        }
+        return (q + g[subBlockLength - 1], low, high)
     }
 
     /// Writes to `gains[first..<end]` what subtracting the model gains at each sample
@@ -780,6 +918,16 @@ struct ModelPair {
     private var omega = SIMD2<Double>()
     private var cosOmega = SIMD2<Double>(), sinOmega = SIMD2<Double>()
     private var coefficient = SIMD2<Double>()
+
+    /// A model with the complex amplitudes `aRe + j·aIm` at `omega` (radians per sample), referenced
+    /// to the fit's first sample.
+    init(omega: SIMD2<Double>, aRe: SIMD2<Double>, aIm: SIMD2<Double>) {
+        self.omega = omega
+        (sinOmega, cosOmega) = sinCos(omega)
+        coefficient = 2 * cosOmega
+        self.aRe = aRe
+        self.aIm = aIm
+    }
 
     /// Fits both tones on the `count` samples from `fitStart`.
     ///
@@ -845,7 +993,9 @@ struct ModelPair {
     func quads(from sample: Int64, reference: Int64) -> Quads {
         // e^{jωk} for k = offset - 4 ... offset + 3, by rotation from the first.
         let (s, c) = sinCos(omega * Double(sample - reference - 4))
-        let c4 = sinCos(4 * omega).cos
+        // cos 4ω by the double angle, twice.
+        let c2 = 2 * cosOmega * cosOmega - 1
+        let c4 = 2 * c2 * c2 - 1
         var re = c, im = s
         // The eight values in fixed-size storage, then gathered: inserting into a `SIMD8` by a variable
         // lane went through the stack each time.
@@ -860,7 +1010,7 @@ struct ModelPair {
         let current = SIMD8(
             values[4][0], values[5][0], values[6][0], values[7][0], values[4][1], values[5][1], values[6][1],
             values[7][1])
-        let low = 2 * c4[0], high = 2 * c4[1]
+        let low = 2 * c4.x, high = 2 * c4.y
         return Quads(
             current: current, previous: previous,
             coefficient: SIMD8(low, low, low, low, high, high, high, high))
@@ -926,6 +1076,30 @@ func sinCos(_ x: SIMD2<Double>) -> (sin: SIMD2<Double>, cos: SIMD2<Double>) {
         }
     }
     return (sine, cosine)
+}
+
+/// sin x and cos x of both lanes for |x| ≤ π/4 (else `sinCos`): the polynomials of `sinCos` without
+/// its reduction. Used for the small per-sub-block rotations of a tone's offset.
+@inline(__always)
+func smallSinCos(_ r: SIMD2<Double>) -> (sin: SIMD2<Double>, cos: SIMD2<Double>) {
+    guard abs(r.x) <= .pi / 4 && abs(r.y) <= .pi / 4 else { return sinCos(r) }
+    let r2 = r * r
+    var sinPoly = SIMD2<Double>(repeating: -1.0 / 1_307_674_368_000)
+    sinPoly = sinPoly * r2 + 1.0 / 6_227_020_800
+    sinPoly = sinPoly * r2 - 1.0 / 39_916_800
+    sinPoly = sinPoly * r2 + 1.0 / 362_880
+    sinPoly = sinPoly * r2 - 1.0 / 5040
+    sinPoly = sinPoly * r2 + 1.0 / 120
+    sinPoly = sinPoly * r2 - 1.0 / 6
+    var cosPoly = SIMD2<Double>(repeating: 1.0 / 20_922_789_888_000)
+    cosPoly = cosPoly * r2 - 1.0 / 87_178_291_200
+    cosPoly = cosPoly * r2 + 1.0 / 479_001_600
+    cosPoly = cosPoly * r2 - 1.0 / 3_628_800
+    cosPoly = cosPoly * r2 + 1.0 / 40320
+    cosPoly = cosPoly * r2 - 1.0 / 720
+    cosPoly = cosPoly * r2 + 1.0 / 24
+    cosPoly = cosPoly * r2 - 0.5
+    return (r + r * r2 * sinPoly, 1 + r2 * cosPoly)
 }
 
 /// e^{-j·step·i} for i = 0, 1, 2, ... by recurrence: one cos and one sin per window, not per sub-block.
