@@ -1048,24 +1048,7 @@ func sinCos(_ x: SIMD2<Double>) -> (sin: SIMD2<Double>, cos: SIMD2<Double>) {
     let shifted = x * (2 / Double.pi) + shifter
     let k = shifted - shifter
     let r = ((x - k * p1) - k * p2) - k * p3
-    let r2 = r * r
-    var sinPoly = SIMD2<Double>(repeating: -1.0 / 1_307_674_368_000)
-    sinPoly = sinPoly * r2 + 1.0 / 6_227_020_800
-    sinPoly = sinPoly * r2 - 1.0 / 39_916_800
-    sinPoly = sinPoly * r2 + 1.0 / 362_880
-    sinPoly = sinPoly * r2 - 1.0 / 5040
-    sinPoly = sinPoly * r2 + 1.0 / 120
-    sinPoly = sinPoly * r2 - 1.0 / 6
-    let sinR = r + r * r2 * sinPoly
-    var cosPoly = SIMD2<Double>(repeating: 1.0 / 20_922_789_888_000)
-    cosPoly = cosPoly * r2 - 1.0 / 87_178_291_200
-    cosPoly = cosPoly * r2 + 1.0 / 479_001_600
-    cosPoly = cosPoly * r2 - 1.0 / 3_628_800
-    cosPoly = cosPoly * r2 + 1.0 / 40320
-    cosPoly = cosPoly * r2 - 1.0 / 720
-    cosPoly = cosPoly * r2 + 1.0 / 24
-    cosPoly = cosPoly * r2 - 0.5
-    let cosR = 1 + r2 * cosPoly
+    let (sinR, cosR) = polynomialSinCos(r)
     var sine = SIMD2<Double>(), cosine = SIMD2<Double>()
     for lane in 0..<2 {
         switch shifted[lane].bitPattern & 3 {
@@ -1083,6 +1066,12 @@ func sinCos(_ x: SIMD2<Double>) -> (sin: SIMD2<Double>, cos: SIMD2<Double>) {
 @inline(__always)
 func smallSinCos(_ r: SIMD2<Double>) -> (sin: SIMD2<Double>, cos: SIMD2<Double>) {
     guard abs(r.x) <= .pi / 4 && abs(r.y) <= .pi / 4 else { return sinCos(r) }
+    return polynomialSinCos(r)
+}
+
+/// The Taylor polynomials of sin and cos on |r| ≤ π/4 (the reduced argument of `sinCos`).
+@inline(__always)
+func polynomialSinCos(_ r: SIMD2<Double>) -> (sin: SIMD2<Double>, cos: SIMD2<Double>) {
     let r2 = r * r
     var sinPoly = SIMD2<Double>(repeating: -1.0 / 1_307_674_368_000)
     sinPoly = sinPoly * r2 + 1.0 / 6_227_020_800
