@@ -21,7 +21,25 @@ public final class JACKServer {
     /// The server name, unique to this process.
     public static let name = "ivrmedia-test-\(getpid())"
 
-    private static let turn = DispatchSemaphore(value: 1)
+    /// One server at a time, taken and given back without blocking a thread.
+    actor Turn {
+        static let shared = Turn()
+        private var busy = false
+        private var waiting: [CheckedContinuation<Void, Never>] = []
+
+        func acquire() async {
+            guard busy else {
+                busy = true
+                return
+            }
+            await withCheckedContinuation { waiting.append($0) }
+        }
+
+        func release() {
+            if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
+        }
+    }
+
     private var released = false
     let process = Process()
     let log: String
@@ -29,10 +47,21 @@ public final class JACKServer {
     /// Starts the server and waits until it accepts clients (`jack_wait -w`, 10 s at most); its output
     /// goes to `logPath`. Sets `JACK_DEFAULT_SERVER` and `JACK_NO_START_SERVER` for this process and the
     /// processes it starts.
-    public init(logPath: String) throws {
-        // One server at a time in this process, whichever suite asks (they share the server name and
-        // the environment): the next waits until this one is stopped.
-        Self.turn.wait()
+    /// Starts a server once no other test of this process has one (they share the server name and the
+    /// environment). The wait suspends rather than blocks: a blocked thread of Swift's cooperative pool
+    /// could be the very one the server's holder needs to finish (seen: two waiting suites on a 2-core
+    /// machine starved the third, which held the server, for ever).
+    public static func start(logPath: String) async throws -> JACKServer {
+        await Turn.shared.acquire()
+        do {
+            return try JACKServer(logPath: logPath)
+        } catch {
+            await Turn.shared.release()
+            throw error
+        }
+    }
+
+    private init(logPath: String) throws {
         setenv("JACK_NO_START_SERVER", "1", 1)
         setenv("JACK_DEFAULT_SERVER", Self.name, 1)
         log = logPath
@@ -69,7 +98,7 @@ public final class JACKServer {
         if process.processIdentifier != 0 { process.waitUntilExit() }
         if !released {
             released = true
-            Self.turn.signal()
+            Task { await Turn.shared.release() }
         }
     }
 

@@ -55,7 +55,7 @@ struct JACKPacedTests {
     @Test("100 periods of duplex I/O take 2 s of real time, with no xrun and exact data")
     func pacedDuplex() async throws {
         let directory = try TemporaryDirectory()
-        let server = try JACKServer(logPath: directory.file("jackd.log"))
+        let server = try await JACKServer.start(logPath: directory.file("jackd.log"))
         defer { server.stop() }
         let signal = testSignal(channels: 1, frames: 110 * 160)
         let input = try directory.write(bytes: deviceBytes(signal, format: .s16le), to: "cap.raw")
@@ -72,7 +72,7 @@ struct JACKPacedTests {
     @Test("a 300 ms stall gives an xrun that is recovered, and the data go on intact")
     func stallRecovers() async throws {
         let directory = try TemporaryDirectory()
-        let server = try JACKServer(logPath: directory.file("jackd.log"))
+        let server = try await JACKServer.start(logPath: directory.file("jackd.log"))
         defer { server.stop() }
         let periods = 40
         let signal = testSignal(channels: 1, frames: (periods + 10) * 160)
@@ -101,7 +101,7 @@ struct JACKPacedTests {
     @Test("8 lines are paced and exact; a period of 150 frames is rounded to JACK's 160")
     func eightChannels() async throws {
         let directory = try TemporaryDirectory()
-        let server = try JACKServer(logPath: directory.file("jackd.log"))
+        let server = try await JACKServer.start(logPath: directory.file("jackd.log"))
         defer { server.stop() }
         let channels = 8
         let signal = testSignal(channels: channels, frames: 60 * 160)

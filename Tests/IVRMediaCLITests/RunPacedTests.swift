@@ -34,9 +34,9 @@ struct RunPacedTests {
 
     /// From the key's tone onset in the capture to its prompt stopped in the playback: at most the
     /// receiver's report latency plus two periods (the playback the device holds), plus the 4 ms fade.
-    @Test func bargeInLatency() throws {
+    @Test func bargeInLatency() async throws {
         let directory = try CLIRunner.temporaryDirectory()
-        let server = try JACKServer(logPath: directory.appendingPathComponent("jackd.log").path)
+        let server = try await JACKServer.start(logPath: directory.appendingPathComponent("jackd.log").path)
         defer { server.stop() }
         let keyMs = 1000
         let (config, playbackPath) = try Self.setUp(keyMs: keyMs, in: directory)

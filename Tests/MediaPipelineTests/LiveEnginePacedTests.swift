@@ -44,10 +44,10 @@ final class StallingDevice: DuplexAudio, @unchecked Sendable {
 struct LiveEnginePacedTests {
     /// A 300 ms stall of the audio thread overruns capture and underruns playback: both are recovered
     /// and reported as `xrun` events, and the call goes on (a key after the stall is routed).
-    @Test func aStallIsRecoveredAndTheCallGoesOn() throws {
+    @Test func aStallIsRecoveredAndTheCallGoesOn() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("paced-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let server = try JACKServer(logPath: directory.appendingPathComponent("jackd.log").path)
+        let server = try await JACKServer.start(logPath: directory.appendingPathComponent("jackd.log").path)
         defer { server.stop() }
         let caller =
             CallSimulationTests.caller(key: .nine, leadMilliseconds: 2000) + [Int16](repeating: 0, count: 16000)
