@@ -63,7 +63,7 @@ final class Collected: Sendable {
 
     @Test func eachLineIsItsOwnCall() throws {
         let device = FakeDuplexDevice(lines: [CallSimulationTests.caller(key: .nine, leadMilliseconds: 600), []])
-        let (engine, lines) = try Self.engine(device, duration: 3.6)
+        let (engine, lines) = try Self.engine(device, duration: 3.6, pacing: .lockstep)
         #expect(engine.run(signals: { nil }) == .finished)
         let events = try Self.events(lines)
         func of(_ line: String) -> [[String: Any]] { events.filter { $0["line"] as? String == line } }
@@ -167,7 +167,7 @@ final class Collected: Sendable {
     @Test func aLostDeviceEndsEveryCallAndReportsTheError() throws {
         let device = FakeDuplexDevice(lines: [[], []])
         device.inject(.deviceLost, atFrame: 8000)
-        let (engine, lines) = try Self.engine(device, duration: 5)
+        let (engine, lines) = try Self.engine(device, duration: 5, pacing: .lockstep)
         guard case .deviceFailed(let error) = engine.run(signals: { nil }) else {
             Issue.record("the run did not report the failure")
             return
@@ -193,7 +193,7 @@ final class Collected: Sendable {
 
     @Test func theControlChannelStartsAndEndsCalls() throws {
         let device = FakeDuplexDevice(lines: [[], []])
-        let (engine, lines) = try Self.engine(device, duration: 1.5, answerAll: false)
+        let (engine, lines) = try Self.engine(device, duration: 1.5, answerAll: false, pacing: .lockstep)
         engine.submit(#"{"event":"call_started","line":"fxo1","caller":"+79001234567","did":"505"}"#)
         engine.submit(#"{"event":"bogus"}"#)
         _ = engine.run(signals: { nil })
