@@ -143,6 +143,24 @@ struct RunCommandTests {
         _ = greeting
     }
 
+    @Test("the control channel on standard input starts a call")
+    func standardInputControl() throws {
+        let directory = try CLIRunner.temporaryDirectory()
+        let (config, _) = try Self.setUp(format: "S16_LE", seconds: 2, in: directory)
+        let control = #"{"event":"call_started","line":"fxo3","caller":"+79005550000","did":"505"}"# + "\n"
+        let result = try CLIRunner.run(
+            [
+                "run", "--menu", Self.hotline, "--alsa-config", config, "--device", "lines", "--channels", "8",
+                "--line-ids", (0..<8).map { "fxo\($0)" }.joined(separator: ","), "--duration", "2", "--pacing",
+                "clock",
+            ], in: directory, input: Data(control.utf8))
+        #expect(result.status == 0, "\(result.standardError)")
+        let starts = result.lines.filter { $0.contains("\"event\":\"call_start\"") }
+        #expect(starts.count == 1)
+        #expect(starts.first?.contains("\"line\":\"fxo3\"") == true)
+        #expect(starts.first?.contains("\"caller\":\"+79005550000\"") == true)
+    }
+
     @Test("--capture and --playback: two PCMs instead of one")
     func separatePCMs() throws {
         let directory = try CLIRunner.temporaryDirectory()
