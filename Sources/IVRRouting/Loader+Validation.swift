@@ -24,7 +24,7 @@ extension Loader {
                     )
                 }
             case .schedule:
-                for (lineName, name) in expansions(reference.template, c) where c.schedules[name] == nil {
+                for (lineName, name) in c.lineExpansions(of: reference.template) where c.schedules[name] == nil {
                     let known = c.schedules.keys.sorted().joined(separator: ", ")
                     reader.error(
                         reference.node,
@@ -61,24 +61,6 @@ extension Loader {
             reader.problems(
                 .error, location: scenario.location,
                 "test \"\(scenario.name)\": no line matches line \(scenario.line ?? "-") / did \(scenario.did ?? "-")")
-        }
-    }
-
-    /// The values of a template per line (`vars.*` from each line); a literal once with no line.
-    func expansions(_ template: Template, _ c: MenuConfiguration) -> [(String?, String)] {
-        if template.isLiteral { return [(nil, template.text)] }
-        guard template.references.allSatisfy({ $0.hasPrefix("vars.") }) else { return [] }
-        return c.lines.map { line in
-            let name: String
-            switch line.match {
-            case .line(let id): name = id
-            case .did(let number): name = number
-            case .any: name = "any"
-            }
-            let value = template.expand { reference in
-                line.vars.first { $0.key == String(reference.dropFirst(5)) }?.value
-            }
-            return (name, value)
         }
     }
 

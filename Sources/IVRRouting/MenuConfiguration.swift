@@ -110,6 +110,27 @@ public struct MenuConfiguration: Sendable {
         public var timeZone: TimeZone
     }
 
+    /// The values a template can take before any call: a literal once (no line); a template of `vars.*`
+    /// only, once per line with that line's `vars` (named by its id, number or `any`); anything else
+    /// (`${input}`, `${language}`, …) none, since only a call knows it. For the checks of prompts and
+    /// schedules that the file names through variables.
+    public func lineExpansions(of template: Template) -> [(line: String?, value: String)] {
+        if template.isLiteral { return [(nil, template.text)] }
+        guard template.references.allSatisfy({ $0.hasPrefix("vars.") }) else { return [] }
+        return lines.map { line in
+            let name: String
+            switch line.match {
+            case .line(let id): name = id
+            case .did(let number): name = number
+            case .any: name = "any"
+            }
+            let value = template.expand { reference in
+                line.vars.first { $0.key == String(reference.dropFirst(5)) }?.value
+            }
+            return (name, value)
+        }
+    }
+
     /// The line that takes a call on `line` (a line id) to `did` (the number called): the first whose
     /// `match` fits, in file order.
     public func line(id: String?, did: String?) -> Line? {

@@ -33,17 +33,11 @@ public enum MenuPrompts {
         var ids: [String] = []
         var seen = Set<String>()
         for reference in configuration.promptReferences {
-            for id in expansions(reference.template, configuration) where seen.insert(id).inserted { ids.append(id) }
+            for id in configuration.lineExpansions(of: reference.template).map(\.value) where seen.insert(id).inserted {
+                ids.append(id)
+            }
         }
         return ids
-    }
-
-    static func expansions(_ template: Template, _ configuration: MenuConfiguration) -> [String] {
-        if template.isLiteral { return [template.text] }
-        guard template.references.allSatisfy({ $0.hasPrefix("vars.") }) else { return [] }
-        return configuration.lines.map { line in
-            template.expand { name in line.vars.first { $0.key == String(name.dropFirst(5)) }?.value }
-        }
     }
 
     /// Every id `say` can use in `language`: each key, and the words of numbers.
@@ -79,7 +73,7 @@ public enum MenuPrompts {
         var problems: [ConfigurationProblem] = []
         var reported = Set<String>()
         for reference in configuration.promptReferences {
-            for id in expansions(reference.template, configuration)
+            for id in configuration.lineExpansions(of: reference.template).map(\.value)
             where !reported.contains(id) && configuration.prompts.items[id]?.isAlias != true {
                 let languages: [String?] =
                     configuration.prompts.items[id]?.languageNeutral == true
