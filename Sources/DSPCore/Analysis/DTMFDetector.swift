@@ -268,7 +268,26 @@ public struct DTMFDetector: Sendable {
                 i &+= 1
             }
             // Here `position` is even (pairs start at even sample numbers and the capacity is even), so
-            // a pair never straddles the end of the ring.
+            // a pair never straddles the end of the ring. One pair brings it to a multiple of 4, from where
+            // whole quads follow (the capacity is a multiple of 4 too).
+            if position & 2 != 0, i &+ 1 < end {
+                let first = Float(samples[i]), second = Float(samples[i &+ 1])
+                history[position] = first
+                history[position &+ 1] = second
+                position = (position &+ 2) & mask
+                bank.feedPair(first, second, &state)
+                i &+= 2
+            }
+            let input = UnsafeRawPointer(samples.baseAddress!)
+            let output = UnsafeMutableRawPointer(history.baseAddress!)
+            while i &+ 3 < end {
+                let raw = input.loadUnaligned(fromByteOffset: i &* 2, as: SIMD4<Int16>.self)
+                let x = SIMD4<Float>(SIMD4<Int32>(truncatingIfNeeded: raw))
+                output.storeBytes(of: x, toByteOffset: position &* 4, as: SIMD4<Float>.self)
+                position = (position &+ 4) & mask
+                bank.feedQuad(x, &state)
+                i &+= 4
+            }
             while i &+ 1 < end {
                 let first = Float(samples[i]), second = Float(samples[i &+ 1])
                 history[position] = first
@@ -292,31 +311,28 @@ public struct DTMFDetector: Sendable {
 
     /// The energy and lag-1 product of the sub-block that has just ended, read back from the history.
     ///
-    /// The sums are formed exactly as the per-sample loop once formed them: one accumulator for the
-    /// even samples and one for the odd, each added in time order (here lanes of a
-    /// `SIMD4<Float>` that holds the two energies and the two lag products), then the two added; so the
-    /// results are the same to the bit. A sub-block starts at an even sample, so its pairs never straddle the end of the ring even when the sub-block does.
+    /// A sub-block starts at a multiple of 4 in the ring (its length and the capacity are multiples of 4),
+    /// so it is five whole `SIMD4<Float>` loads, none straddling the end of the ring (the sub-block may); the lag-1 products take each vector against itself moved
+    /// on by one sample. Four lanes of partial sums, added at the end.
     ///
-    /// Cost: ten `SIMD4<Float>` multiply-adds per sub-block.
+    /// Cost: five loads, ten `SIMD4<Float>` multiply-adds and five shuffles per sub-block.
     @inline(__always)
     mutating func subBlockEnergy() -> (energy: Float, lag: Float) {
         let mask = Self.historyCapacity - 1
         let first = Int(truncatingIfNeeded: sampleCount &- Int64(Self.subBlockLength)) & mask
+        assert(first & 3 == 0)
         return history.withUnsafeBufferPointer { history -> (Float, Float) in
-            // Lanes: energy of the even samples, of the odd ones, lag-1 product of the even samples,
-            // of the odd ones. `pair` is the current pair, `before` the pair before it (its second
-            // sample is the even sample's predecessor; zero at the start of the stream, as the ring
-            // starts zeroed).
-            var sums = SIMD4<Float>()
-            var before = SIMD2(0, history[(first &- 1) & mask])
-            var index = first
-            for _ in 0..<(Self.subBlockLength / 2) {
-                let pair = SIMD2(history[index], history[index &+ 1])
-                sums += SIMD4(lowHalf: pair, highHalf: pair) * SIMD4(pair.x, pair.y, before.y, pair.x)
-                before = pair
-                index = (index &+ 2) & mask
+            let base = UnsafeRawPointer(history.baseAddress!)
+            // The sample before the sub-block (zero at the start of the stream: the ring starts zeroed).
+            var previous = history[(first &- 1) & mask]
+            var energy = SIMD4<Float>(), lag = SIMD4<Float>()
+            for k in 0..<(Self.subBlockLength / 4) {
+                let v = base.loadUnaligned(fromByteOffset: ((first &+ 4 &* k) & mask) &* 4, as: SIMD4<Float>.self)
+                energy += v * v
+                lag += v * SIMD4(previous, v[0], v[1], v[2])
+                previous = v[3]
             }
-            return (sums[0] + sums[1], sums[2] + sums[3])
+            return (energy.sum(), lag.sum())
         }
     }
 }

@@ -14,12 +14,13 @@ public struct GoertzelBank: Sendable, Hashable {
     public let subBlockLength: Int
     /// Angular frequency per sample of each lane, radians.
     public let omega: SIMD8<Float>
-    /// 2 cos(ω): the Goertzel recursion coefficient.
-    @usableFromInline let coefficient: SIMD8<Float>
-    /// (2 cos ω)² - 1: the coefficient of the two-sample step.
-    @usableFromInline let pairCoefficient: SIMD8<Float>
+    /// 2 cos(2ω): the recursion coefficient of the two half-rate filters (see `feedPair`).
+    @usableFromInline let halfRateCoefficient: SIMD8<Float>
     @usableFromInline let cosOmega: SIMD8<Float>
     @usableFromInline let sinOmega: SIMD8<Float>
+    /// cos 2ω and sin 2ω.
+    @usableFromInline let cosTwoOmega: SIMD8<Float>
+    @usableFromInline let sinTwoOmega: SIMD8<Float>
     /// e^{-jω·subBlockLength}: advances the absolute phase reference by one sub-block.
     @usableFromInline let stepRe: SIMD8<Float>
     @usableFromInline let stepIm: SIMD8<Float>
@@ -30,16 +31,19 @@ public struct GoertzelBank: Sendable, Hashable {
     /// A bank for `frequencies` (Hz) at `sampleRate`, with sub-blocks of `subBlockLength` samples.
     public init(frequencies: [Double], sampleRate: Double, subBlockLength: Int) {
         precondition(frequencies.count == 8, "GoertzelBank has eight lanes")
-        precondition(subBlockLength > 1)
+        precondition(subBlockLength > 1 && subBlockLength % 2 == 0, "sub-blocks are whole pairs of samples")
         var f = SIMD8<Float>(), w = SIMD8<Float>(), c = SIMD8<Float>(), cw = SIMD8<Float>(), sw = SIMD8<Float>()
+        var c2w = SIMD8<Float>(), s2w = SIMD8<Float>()
         var sr = SIMD8<Float>(), si = SIMD8<Float>(), fr = SIMD8<Float>(), fi = SIMD8<Float>()
         for lane in 0..<8 {
             let omega = 2 * Double.pi * frequencies[lane] / sampleRate
             f[lane] = Float(frequencies[lane])
             w[lane] = Float(omega)
-            c[lane] = Float(2 * Double.cos(omega))
+            c[lane] = Float(2 * Double.cos(2 * omega))
             cw[lane] = Float(Double.cos(omega))
             sw[lane] = Float(Double.sin(omega))
+            c2w[lane] = Float(Double.cos(2 * omega))
+            s2w[lane] = Float(Double.sin(2 * omega))
             sr[lane] = Float(Double.cos(omega * Double(subBlockLength)))
             si[lane] = Float(-Double.sin(omega * Double(subBlockLength)))
             fr[lane] = Float(Double.cos(omega * Double(subBlockLength - 1)))
@@ -48,20 +52,24 @@ public struct GoertzelBank: Sendable, Hashable {
         self.frequencies = f
         self.subBlockLength = subBlockLength
         self.omega = w
-        self.coefficient = c
-        self.pairCoefficient = c * c - 1
+        self.halfRateCoefficient = c
         self.cosOmega = cw
         self.sinOmega = sw
+        self.cosTwoOmega = c2w
+        self.sinTwoOmega = s2w
         self.stepRe = sr
         self.stepIm = si
         self.firstRe = fr
         self.firstIm = fi
     }
 
-    /// The per-channel running state of a bank.
+    /// The per-channel running state of a bank: the two half-rate filters (even and odd samples of
+    /// the sub-block) and the absolute phase reference.
     public struct State: Sendable, Hashable {
-        @usableFromInline var s1 = SIMD8<Float>()
-        @usableFromInline var s2 = SIMD8<Float>()
+        @usableFromInline var even1 = SIMD8<Float>()
+        @usableFromInline var even2 = SIMD8<Float>()
+        @usableFromInline var odd1 = SIMD8<Float>()
+        @usableFromInline var odd2 = SIMD8<Float>()
         /// The absolute phase reference of the current sub-block's last sample, e^{-jω(n0 + L - 1)}.
         @usableFromInline var rotationRe: SIMD8<Float>
         @usableFromInline var rotationIm: SIMD8<Float>
@@ -72,32 +80,39 @@ public struct GoertzelBank: Sendable, Hashable {
         }
     }
 
-    /// Feeds one sample to all eight filters.
+    /// Feeds two consecutive samples, the first at an even place in the sub-block.
     ///
-    /// Real-time safe: no allocation, locks, logging or blocking.
-    @inlinable @inline(__always)
-    public func feed(_ sample: Float, _ state: inout State) {
-        let s0 = coefficient * state.s1 + (SIMD8(repeating: sample) - state.s2)
-        state.s2 = state.s1
-        state.s1 = s0
-    }
-
-    /// Feeds two consecutive samples at once. The same recursion, rewritten so that both new states
-    /// depend only on the two old ones:
-    ///   s[n+1] = c·s[n] - s[n-1] + x1
-    ///   s[n+2] = (c² - 1)·s[n] - c·s[n-1] + c·x1 + x2
-    /// which halves the chain of dependent multiply-adds per sample (the loop is latency-bound).
+    /// The sub-block's DFT is split by polyphase: the even samples x[2k] and the odd samples x[2k+1]
+    /// each run through a Goertzel filter at 2ω (a filter at the half rate), two independent chains
+    ///   e[k] = 2cos(2ω)·e[k-1] - e[k-2] + x[2k],  o[k] = 2cos(2ω)·o[k-1] - o[k-2] + x[2k+1],
+    /// which `finishSubBlock` recombines. Per pair that is two multiply-adds and two subtractions of
+    /// `SIMD8<Float>` (the two-sample form of one filter needed three multiplies and six additions for the
+    /// same shortening of the dependent chain), and the chains' latencies overlap.
     ///
     /// Real-time safe: no allocation, locks, logging or blocking.
     @inlinable @inline(__always)
     public func feedPair(_ x1: Float, _ x2: Float, _ state: inout State) {
-        let first = SIMD8(repeating: x1)
-        let second = SIMD8(repeating: x2)
-        let s1 = state.s1, s2 = state.s2
-        let next = coefficient * s1 + (first - s2)
-        let afterNext = pairCoefficient * s1 + ((coefficient * first + second) - coefficient * s2)
-        state.s2 = next
-        state.s1 = afterNext
+        let even = (SIMD8(repeating: x1) - state.even2) + halfRateCoefficient * state.even1
+        let odd = (SIMD8(repeating: x2) - state.odd2) + halfRateCoefficient * state.odd1
+        state.even2 = state.even1
+        state.even1 = even
+        state.odd2 = state.odd1
+        state.odd1 = odd
+    }
+
+    /// Feeds four consecutive samples, the first at an even place in the sub-block: two steps of each
+    /// half-rate filter, written so that each new state is computed into the place of the state it
+    /// replaces (`feedPair` alone moves every state from one register to another on each step).
+    ///
+    /// Real-time safe: no allocation, locks, logging or blocking.
+    @inlinable @inline(__always)
+    public func feedQuad(_ x: SIMD4<Float>, _ state: inout State) {
+        let even = (SIMD8(repeating: x[0]) - state.even2) + halfRateCoefficient * state.even1
+        let odd = (SIMD8(repeating: x[1]) - state.odd2) + halfRateCoefficient * state.odd1
+        state.even1 = (SIMD8(repeating: x[2]) - state.even1) + halfRateCoefficient * even
+        state.odd1 = (SIMD8(repeating: x[3]) - state.odd1) + halfRateCoefficient * odd
+        state.even2 = even
+        state.odd2 = odd
     }
 
     /// Ends a sub-block: returns its complex DFT value per lane, referenced to absolute time, and resets
@@ -109,9 +124,12 @@ public struct GoertzelBank: Sendable, Hashable {
     /// Real-time safe: no allocation, locks, logging or blocking.
     @inlinable @inline(__always)
     public func finishSubBlock(_ state: inout State) -> (re: SIMD8<Float>, im: SIMD8<Float>) {
-        // y = s1 - e^{-jω} s2 = Σ x[i] e^{jω(L-1-i)};  X = e^{-jω(n0+L-1)} · y.
-        let yRe = state.s1 - cosOmega * state.s2
-        let yIm = sinOmega * state.s2
+        // Each half-rate filter (M = L/2 steps at 2ω) holds u1 - e^{-j2ω} u2 = Σ_k u[k] e^{j2ω(M-1-k)}, and
+        // the sub-block's y = Σ x[i] e^{jω(L-1-i)} = e^{jω}·(even part) + (odd part), which simplifies to
+        //   y = cos ω·(e1 - e2) + o1 - cos 2ω·o2  +  j·(sin ω·(e1 + e2) + sin 2ω·o2).
+        // Then X = e^{-jω(n0+L-1)} · y.
+        let yRe = cosOmega * (state.even1 - state.even2) + (state.odd1 - cosTwoOmega * state.odd2)
+        let yIm = sinOmega * (state.even1 + state.even2) + sinTwoOmega * state.odd2
         let re = state.rotationRe * yRe - state.rotationIm * yIm
         let im = state.rotationRe * yIm + state.rotationIm * yRe
         // Advance the reference by one sub-block and hold its magnitude at 1.
@@ -122,8 +140,10 @@ public struct GoertzelBank: Sendable, Hashable {
         nextIm *= correction
         state.rotationRe = nextRe
         state.rotationIm = nextIm
-        state.s1 = SIMD8()
-        state.s2 = SIMD8()
+        state.even1 = SIMD8()
+        state.even2 = SIMD8()
+        state.odd1 = SIMD8()
+        state.odd2 = SIMD8()
         return (re, im)
     }
 }
