@@ -152,6 +152,9 @@ public struct DTMFDetector: Sendable {
     static let ringCapacity = 32
     static let recountInterval: Int64 = 64
     static let historyCapacity = 1024
+    /// The history's first samples are kept a second time after its end, so that four samples from any
+    /// place in the ring can be read with one vector load (`subBlockEnergy`).
+    static let historyMirror = 4
 
     /// The descriptor shared by every channel: coefficients and thresholds, computed once.
     static let bank = GoertzelBank(
@@ -198,7 +201,7 @@ public struct DTMFDetector: Sendable {
         self.limits = Limits(configuration)
         self.filters = Self.bank
         self.goertzel = GoertzelBank.State(bank: Self.bank)
-        self.history = [Float](repeating: 0, count: Self.historyCapacity)
+        self.history = [Float](repeating: 0, count: Self.historyCapacity + Self.historyMirror)
         self.ring = [SubBlock](repeating: SubBlock(), count: Self.ringCapacity)
         // Also the gains of the change-point searches (at most 400 samples).
         self.residual = [Double](repeating: 0, count: max(Self.longWindowSubBlocks * Self.subBlockLength, 400))
@@ -262,6 +265,7 @@ public struct DTMFDetector: Sendable {
             if let first = waiting, i < end {
                 let second = Float(samples[i])
                 history[position] = second
+                if position < Self.historyMirror { history[position &+ Self.historyCapacity] = second }
                 position = (position &+ 1) & mask
                 bank.feedPair(first, second, &state)
                 waiting = nil
@@ -274,6 +278,10 @@ public struct DTMFDetector: Sendable {
                 let first = Float(samples[i]), second = Float(samples[i &+ 1])
                 history[position] = first
                 history[position &+ 1] = second
+                if position < Self.historyMirror {
+                    history[position &+ Self.historyCapacity] = first
+                    history[position &+ 1 &+ Self.historyCapacity] = second
+                }
                 position = (position &+ 2) & mask
                 bank.feedPair(first, second, &state)
                 i &+= 2
@@ -284,6 +292,9 @@ public struct DTMFDetector: Sendable {
                 let raw = input.loadUnaligned(fromByteOffset: i &* 2, as: SIMD4<Int16>.self)
                 let x = SIMD4<Float>(SIMD4<Int32>(truncatingIfNeeded: raw))
                 output.storeBytes(of: x, toByteOffset: position &* 4, as: SIMD4<Float>.self)
+                if position == 0 {
+                    output.storeBytes(of: x, toByteOffset: Self.historyCapacity &* 4, as: SIMD4<Float>.self)
+                }
                 position = (position &+ 4) & mask
                 bank.feedQuad(x, &state)
                 i &+= 4
@@ -292,6 +303,10 @@ public struct DTMFDetector: Sendable {
                 let first = Float(samples[i]), second = Float(samples[i &+ 1])
                 history[position] = first
                 history[position &+ 1] = second
+                if position < Self.historyMirror {
+                    history[position &+ Self.historyCapacity] = first
+                    history[position &+ 1 &+ Self.historyCapacity] = second
+                }
                 position = (position &+ 2) & mask
                 bank.feedPair(first, second, &state)
                 i &+= 2
@@ -299,6 +314,7 @@ public struct DTMFDetector: Sendable {
             if i < end {
                 let x = Float(samples[i])
                 history[position] = x
+                if position < Self.historyMirror { history[position &+ Self.historyCapacity] = x }
                 waiting = x
             }
             return (state, waiting)
@@ -312,10 +328,12 @@ public struct DTMFDetector: Sendable {
     /// The energy and lag-1 product of the sub-block that has just ended, read back from the history.
     ///
     /// A sub-block starts at a multiple of 4 in the ring (its length and the capacity are multiples of 4),
-    /// so it is five whole `SIMD4<Float>` loads, none straddling the end of the ring (the sub-block may); the lag-1 products take each vector against itself moved
-    /// on by one sample. Four lanes of partial sums, added at the end.
+    /// so it is five whole `SIMD4<Float>` loads, none straddling the end of the ring (the sub-block may);
+    /// the lag-1 products take each of them against the four samples one place earlier, one unaligned
+    /// load that the mirror after the ring's end (`historyMirror`) keeps whole. Four lanes of partial
+    /// sums, added at the end.
     ///
-    /// Cost: five loads, ten `SIMD4<Float>` multiply-adds and five shuffles per sub-block.
+    /// Cost: ten loads and four `SIMD4<Float>` multiply-adds per sub-block.
     @inline(__always)
     mutating func subBlockEnergy() -> (energy: Float, lag: Float) {
         let mask = Self.historyCapacity - 1
@@ -323,17 +341,25 @@ public struct DTMFDetector: Sendable {
         assert(first & 3 == 0)
         return history.withUnsafeBufferPointer { history -> (Float, Float) in
             let base = UnsafeRawPointer(history.baseAddress!)
-            // The sample before the sub-block (zero at the start of the stream: the ring starts zeroed).
-            var previous = history[(first &- 1) & mask]
-            var energy = SIMD4<Float>(), lag = SIMD4<Float>()
-            for k in 0..<(Self.subBlockLength / 4) {
-                let v = base.loadUnaligned(fromByteOffset: ((first &+ 4 &* k) & mask) &* 4, as: SIMD4<Float>.self)
-                energy += v * v
-                lag += v * SIMD4(previous, v[0], v[1], v[2])
-                previous = v[3]
+            @inline(__always) func load(_ index: Int) -> SIMD4<Float> {
+                base.loadUnaligned(fromByteOffset: (index & mask) &* 4, as: SIMD4<Float>.self)
             }
-            return (energy.sum(), lag.sum())
+            let v0 = load(first), v1 = load(first &+ 4), v2 = load(first &+ 8), v3 = load(first &+ 12)
+            let v4 = load(first &+ 16)
+            let b0 = load(first &- 1), b1 = load(first &+ 3), b2 = load(first &+ 7), b3 = load(first &+ 11)
+            let b4 = load(first &+ 15)
+            let energy = ((v0 * v0 + v1 * v1) + (v2 * v2 + v3 * v3)) + v4 * v4
+            let lag = ((v0 * b0 + v1 * b1) + (v2 * b2 + v3 * b3)) + v4 * b4
+            return Self.laneSums(energy, lag)
         }
+    }
+
+    /// The sums of the lanes of `a` and of `b`, in a function of its own: inlined, the compiler turned
+    /// the vector products before it into a transposed form with a dozen shuffles per load.
+    @inline(never)
+    static func laneSums(_ a: SIMD4<Float>, _ b: SIMD4<Float>) -> (Float, Float) {
+        let a2 = a.lowHalf + a.highHalf, b2 = b.lowHalf + b.highHalf
+        return (a2.x + a2.y, b2.x + b2.y)
     }
 }
 
