@@ -215,12 +215,20 @@ public struct DTMFDetector: Sendable {
         var index = 0
         let count = samples.count
         while index < count {
+            // The common case: a whole sub-block from its first sample, its filters in registers only.
+            if positionInSubBlock == 0 && count &- index >= Self.subBlockLength {
+                let (re, im) = wholeSubBlock(samples, from: index)
+                index &+= Self.subBlockLength
+                endSubBlock(re, im, handler)
+                continue
+            }
             let take = min(Self.subBlockLength - positionInSubBlock, count - index)
             feed(samples, from: index, count: take)
             index += take
             if positionInSubBlock == Self.subBlockLength {
                 positionInSubBlock = 0
-                endSubBlock(handler)
+                let (re, im) = filters.finishSubBlock(&goertzel)
+                endSubBlock(re, im, handler)
             }
         }
     }
@@ -267,7 +275,7 @@ public struct DTMFDetector: Sendable {
                 history[position] = second
                 if position < Self.historyMirror { history[position &+ Self.historyCapacity] = second }
                 position = (position &+ 1) & mask
-                bank.feedPair(first, second, &state)
+                bank.feedPair(first, second, &state.filters)
                 waiting = nil
                 i &+= 1
             }
@@ -283,7 +291,7 @@ public struct DTMFDetector: Sendable {
                     history[position &+ 1 &+ Self.historyCapacity] = second
                 }
                 position = (position &+ 2) & mask
-                bank.feedPair(first, second, &state)
+                bank.feedPair(first, second, &state.filters)
                 i &+= 2
             }
             let input = UnsafeRawPointer(samples.baseAddress!)
@@ -296,7 +304,7 @@ public struct DTMFDetector: Sendable {
                     output.storeBytes(of: x, toByteOffset: Self.historyCapacity &* 4, as: SIMD4<Float>.self)
                 }
                 position = (position &+ 4) & mask
-                bank.feedQuad(x, &state)
+                bank.feedQuad(x, &state.filters)
                 i &+= 4
             }
             while i &+ 1 < end {
@@ -308,7 +316,7 @@ public struct DTMFDetector: Sendable {
                     history[position &+ 1 &+ Self.historyCapacity] = second
                 }
                 position = (position &+ 2) & mask
-                bank.feedPair(first, second, &state)
+                bank.feedPair(first, second, &state.filters)
                 i &+= 2
             }
             if i < end {
@@ -323,6 +331,39 @@ public struct DTMFDetector: Sendable {
         waitingSample = waiting
         positionInSubBlock &+= count
         sampleCount &+= Int64(count)
+    }
+
+    /// Feeds the whole sub-block that starts at `samples[start]` (the receiver being at the start of a
+    /// sub-block) and returns its DFT values: `feed` and `GoertzelBank.finishSubBlock` with the filters
+    /// started from zero and kept in registers, never stored.
+    ///
+    /// Cost: per four samples one conversion, one store and one `GoertzelBank.feedQuad`.
+    @inline(__always)
+    mutating func wholeSubBlock(_ samples: UnsafeBufferPointer<Int16>, from start: Int) -> (
+        re: SIMD8<Float>, im: SIMD8<Float>
+    ) {
+        let position = Int(sampleCount) & (Self.historyCapacity - 1)
+        assert(position & 3 == 0 && waitingSample == nil)
+        let bank = filters
+        let filters = history.withUnsafeMutableBufferPointer { history -> GoertzelBank.Filters in
+            let input = UnsafeRawPointer(samples.baseAddress! + start)
+            let output = UnsafeMutableRawPointer(history.baseAddress!)
+            var filters = GoertzelBank.Filters()
+            for quad in 0..<(Self.subBlockLength / 4) {
+                let raw = input.loadUnaligned(fromByteOffset: quad &* 8, as: SIMD4<Int16>.self)
+                let x = SIMD4<Float>(SIMD4<Int32>(truncatingIfNeeded: raw))
+                // A sub-block starts at a multiple of 4 in the ring, so a quad never straddles its end.
+                let place = (position &+ 4 &* quad) & (Self.historyCapacity - 1)
+                output.storeBytes(of: x, toByteOffset: place &* 4, as: SIMD4<Float>.self)
+                if place == 0 {
+                    output.storeBytes(of: x, toByteOffset: Self.historyCapacity &* 4, as: SIMD4<Float>.self)
+                }
+                bank.feedQuad(x, &filters)
+            }
+            return filters
+        }
+        sampleCount &+= Int64(Self.subBlockLength)
+        return bank.finishSubBlock(filters, &goertzel)
     }
 
     /// The energy and lag-1 product of the sub-block that has just ended, read back from the history.

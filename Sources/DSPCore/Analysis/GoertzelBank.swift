@@ -63,13 +63,22 @@ public struct GoertzelBank: Sendable, Hashable {
         self.firstIm = fi
     }
 
-    /// The per-channel running state of a bank: the two half-rate filters (even and odd samples of
-    /// the sub-block) and the absolute phase reference.
-    public struct State: Sendable, Hashable {
+    /// The two half-rate filters of a sub-block in progress (even and odd samples; see `feedPair`):
+    /// the newest state of each and the one before it. Zero at the start of every sub-block.
+    public struct Filters: Sendable, Hashable {
         @usableFromInline var even1 = SIMD8<Float>()
         @usableFromInline var even2 = SIMD8<Float>()
         @usableFromInline var odd1 = SIMD8<Float>()
         @usableFromInline var odd2 = SIMD8<Float>()
+
+        @inlinable
+        public init() {}
+    }
+
+    /// The per-channel running state of a bank: the filters of a sub-block fed in parts, and the
+    /// absolute phase reference.
+    public struct State: Sendable, Hashable {
+        @usableFromInline var filters = Filters()
         /// The absolute phase reference of the current sub-block's last sample, e^{-jω(n0 + L - 1)}.
         @usableFromInline var rotationRe: SIMD8<Float>
         @usableFromInline var rotationIm: SIMD8<Float>
@@ -91,7 +100,7 @@ public struct GoertzelBank: Sendable, Hashable {
     ///
     /// Real-time safe: no allocation, locks, logging or blocking.
     @inlinable @inline(__always)
-    public func feedPair(_ x1: Float, _ x2: Float, _ state: inout State) {
+    public func feedPair(_ x1: Float, _ x2: Float, _ state: inout Filters) {
         let even = (SIMD8(repeating: x1) - state.even2) + halfRateCoefficient * state.even1
         let odd = (SIMD8(repeating: x2) - state.odd2) + halfRateCoefficient * state.odd1
         state.even2 = state.even1
@@ -106,7 +115,7 @@ public struct GoertzelBank: Sendable, Hashable {
     ///
     /// Real-time safe: no allocation, locks, logging or blocking.
     @inlinable @inline(__always)
-    public func feedQuad(_ x: SIMD4<Float>, _ state: inout State) {
+    public func feedQuad(_ x: SIMD4<Float>, _ state: inout Filters) {
         let even = (SIMD8(repeating: x[0]) - state.even2) + halfRateCoefficient * state.even1
         let odd = (SIMD8(repeating: x[1]) - state.odd2) + halfRateCoefficient * state.odd1
         state.even1 = (SIMD8(repeating: x[2]) - state.even1) + halfRateCoefficient * even
@@ -115,21 +124,32 @@ public struct GoertzelBank: Sendable, Hashable {
         state.odd2 = odd
     }
 
-    /// Ends a sub-block: returns its complex DFT value per lane, referenced to absolute time, and resets
-    /// the filters for the next sub-block.
+    /// Ends a sub-block fed through `state`'s own filters: returns its complex DFT value per lane,
+    /// referenced to absolute time, and resets the filters for the next sub-block.
+    ///
+    /// Real-time safe: no allocation, locks, logging or blocking.
+    @inlinable @inline(__always)
+    public func finishSubBlock(_ state: inout State) -> (re: SIMD8<Float>, im: SIMD8<Float>) {
+        let filters = state.filters
+        state.filters = Filters()
+        return finishSubBlock(filters, &state)
+    }
+
+    /// Ends a sub-block whose whole `filters` the caller ran itself (from zero): returns its complex DFT
+    /// value per lane, referenced to absolute time, and advances `state`'s reference.
     ///
     /// Always inlined: called through a `static let` descriptor, an outlined call copied the whole
     /// descriptor (336 bytes, a `memcpy`) to the stack on every sub-block.
     ///
     /// Real-time safe: no allocation, locks, logging or blocking.
     @inlinable @inline(__always)
-    public func finishSubBlock(_ state: inout State) -> (re: SIMD8<Float>, im: SIMD8<Float>) {
+    public func finishSubBlock(_ filters: Filters, _ state: inout State) -> (re: SIMD8<Float>, im: SIMD8<Float>) {
         // Each half-rate filter (M = L/2 steps at 2ω) holds u1 - e^{-j2ω} u2 = Σ_k u[k] e^{j2ω(M-1-k)}, and
         // the sub-block's y = Σ x[i] e^{jω(L-1-i)} = e^{jω}·(even part) + (odd part), which simplifies to
         //   y = cos ω·(e1 - e2) + o1 - cos 2ω·o2  +  j·(sin ω·(e1 + e2) + sin 2ω·o2).
         // Then X = e^{-jω(n0+L-1)} · y.
-        let yRe = cosOmega * (state.even1 - state.even2) + (state.odd1 - cosTwoOmega * state.odd2)
-        let yIm = sinOmega * (state.even1 + state.even2) + sinTwoOmega * state.odd2
+        let yRe = cosOmega * (filters.even1 - filters.even2) + (filters.odd1 - cosTwoOmega * filters.odd2)
+        let yIm = sinOmega * (filters.even1 + filters.even2) + sinTwoOmega * filters.odd2
         let re = state.rotationRe * yRe - state.rotationIm * yIm
         let im = state.rotationRe * yIm + state.rotationIm * yRe
         // Advance the reference by one sub-block and hold its magnitude at 1.
@@ -140,10 +160,6 @@ public struct GoertzelBank: Sendable, Hashable {
         nextIm *= correction
         state.rotationRe = nextRe
         state.rotationIm = nextIm
-        state.even1 = SIMD8()
-        state.even2 = SIMD8()
-        state.odd1 = SIMD8()
-        state.odd2 = SIMD8()
         return (re, im)
     }
 }
