@@ -344,8 +344,10 @@ public struct DTMFDetector: Sendable {
     ) {
         let position = Int(sampleCount) & (Self.historyCapacity - 1)
         assert(position & 3 == 0 && waitingSample == nil)
-        let bank = filters
-        let filters = history.withUnsafeMutableBufferPointer { history -> GoertzelBank.Filters in
+        // Only the coefficient is copied out of the bank for the loop: a copy of the whole bank (the
+        // closure may not read `self`) cost 32 moves a sub-block.
+        let coefficient = filters.halfRateCoefficient
+        let sums = history.withUnsafeMutableBufferPointer { history -> GoertzelBank.Filters in
             let input = UnsafeRawPointer(samples.baseAddress! + start)
             let output = UnsafeMutableRawPointer(history.baseAddress!)
             var filters = GoertzelBank.Filters()
@@ -358,12 +360,12 @@ public struct DTMFDetector: Sendable {
                 if place == 0 {
                     output.storeBytes(of: x, toByteOffset: Self.historyCapacity &* 4, as: SIMD4<Float>.self)
                 }
-                bank.feedQuad(x, &filters)
+                GoertzelBank.feedQuad(x, &filters, coefficient: coefficient)
             }
             return filters
         }
         sampleCount &+= Int64(Self.subBlockLength)
-        return bank.finishSubBlock(filters, &goertzel)
+        return filters.finishSubBlock(sums, &goertzel)
     }
 
     /// The energy and lag-1 product of the sub-block that has just ended, read back from the history.

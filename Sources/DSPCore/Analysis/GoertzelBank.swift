@@ -15,18 +15,22 @@ public struct GoertzelBank: Sendable, Hashable {
     /// Angular frequency per sample of each lane, radians.
     public let omega: SIMD8<Float>
     /// 2 cos(2ω): the recursion coefficient of the two half-rate filters (see `feedPair`).
-    @usableFromInline let halfRateCoefficient: SIMD8<Float>
+    public let halfRateCoefficient: SIMD8<Float>
     @usableFromInline let cosOmega: SIMD8<Float>
     @usableFromInline let sinOmega: SIMD8<Float>
     /// cos 2ω and sin 2ω.
     @usableFromInline let cosTwoOmega: SIMD8<Float>
     @usableFromInline let sinTwoOmega: SIMD8<Float>
-    /// e^{-jω·subBlockLength}: advances the absolute phase reference by one sub-block.
-    @usableFromInline let stepRe: SIMD8<Float>
-    @usableFromInline let stepIm: SIMD8<Float>
-    /// e^{-jω(subBlockLength - 1)}: the rotation of the first sub-block.
-    @usableFromInline let firstRe: SIMD8<Float>
-    @usableFromInline let firstIm: SIMD8<Float>
+    /// The absolute phase reference of sub-block m, e^{-jω(mL + L - 1)}, for m over one period: the
+    /// references repeat after `references.count` sub-blocks (400 for whole-hertz frequencies, 20-sample
+    /// sub-blocks and 8 kHz: one second). Each is rounded once from `Double`, so no error builds up.
+    @usableFromInline let references: [Reference]
+
+    /// One sub-block's phase reference per lane.
+    public struct Reference: Sendable, Hashable {
+        public var re: SIMD8<Float>
+        public var im: SIMD8<Float>
+    }
 
     /// A bank for `frequencies` (Hz) at `sampleRate`, with sub-blocks of `subBlockLength` samples.
     public init(frequencies: [Double], sampleRate: Double, subBlockLength: Int) {
@@ -34,7 +38,6 @@ public struct GoertzelBank: Sendable, Hashable {
         precondition(subBlockLength > 1 && subBlockLength % 2 == 0, "sub-blocks are whole pairs of samples")
         var f = SIMD8<Float>(), w = SIMD8<Float>(), c = SIMD8<Float>(), cw = SIMD8<Float>(), sw = SIMD8<Float>()
         var c2w = SIMD8<Float>(), s2w = SIMD8<Float>()
-        var sr = SIMD8<Float>(), si = SIMD8<Float>(), fr = SIMD8<Float>(), fi = SIMD8<Float>()
         for lane in 0..<8 {
             let omega = 2 * Double.pi * frequencies[lane] / sampleRate
             f[lane] = Float(frequencies[lane])
@@ -44,10 +47,6 @@ public struct GoertzelBank: Sendable, Hashable {
             sw[lane] = Float(Double.sin(omega))
             c2w[lane] = Float(Double.cos(2 * omega))
             s2w[lane] = Float(Double.sin(2 * omega))
-            sr[lane] = Float(Double.cos(omega * Double(subBlockLength)))
-            si[lane] = Float(-Double.sin(omega * Double(subBlockLength)))
-            fr[lane] = Float(Double.cos(omega * Double(subBlockLength - 1)))
-            fi[lane] = Float(-Double.sin(omega * Double(subBlockLength - 1)))
         }
         self.frequencies = f
         self.subBlockLength = subBlockLength
@@ -57,10 +56,24 @@ public struct GoertzelBank: Sendable, Hashable {
         self.sinOmega = sw
         self.cosTwoOmega = c2w
         self.sinTwoOmega = s2w
-        self.stepRe = sr
-        self.stepIm = si
-        self.firstRe = fr
-        self.firstIm = fi
+        // The period: the least number of sub-blocks after which every lane has turned by whole cycles.
+        let cycles = frequencies.map { $0 * Double(subBlockLength) / sampleRate }  // per sub-block
+        guard
+            let period = (1...8000).first(where: { p in
+                cycles.allSatisfy { c in abs(c * Double(p) - (c * Double(p)).rounded()) < 1e-9 }
+            })
+        else { preconditionFailure("GoertzelBank: the phase references have no period of at most 8000 sub-blocks") }
+        self.references = (0..<period).map { m in
+            var reference = Reference(re: SIMD8(), im: SIMD8())
+            for lane in 0..<8 {
+                // The phase reduced to one turn first, in exact arithmetic where the frequencies are whole.
+                let turns = (frequencies[lane] * Double(m * subBlockLength + subBlockLength - 1) / sampleRate)
+                    .truncatingRemainder(dividingBy: 1)
+                reference.re[lane] = Float(Double.cos(2 * Double.pi * turns))
+                reference.im[lane] = Float(-Double.sin(2 * Double.pi * turns))
+            }
+            return reference
+        }
     }
 
     /// The two half-rate filters of a sub-block in progress (even and odd samples; see `feedPair`):
@@ -79,13 +92,15 @@ public struct GoertzelBank: Sendable, Hashable {
     /// absolute phase reference.
     public struct State: Sendable, Hashable {
         @usableFromInline var filters = Filters()
-        /// The absolute phase reference of the current sub-block's last sample, e^{-jω(n0 + L - 1)}.
+        /// The absolute phase reference of the current sub-block's last sample, e^{-jω(n0 + L - 1)}, and
+        /// the sub-block's place in the references' period.
         @usableFromInline var rotationRe: SIMD8<Float>
         @usableFromInline var rotationIm: SIMD8<Float>
+        @usableFromInline var referenceIndex = 0
 
         public init(bank: GoertzelBank) {
-            rotationRe = bank.firstRe
-            rotationIm = bank.firstIm
+            rotationRe = bank.references[0].re
+            rotationIm = bank.references[0].im
         }
     }
 
@@ -116,10 +131,17 @@ public struct GoertzelBank: Sendable, Hashable {
     /// Real-time safe: no allocation, locks, logging or blocking.
     @inlinable @inline(__always)
     public func feedQuad(_ x: SIMD4<Float>, _ state: inout Filters) {
-        let even = (SIMD8(repeating: x[0]) - state.even2) + halfRateCoefficient * state.even1
-        let odd = (SIMD8(repeating: x[1]) - state.odd2) + halfRateCoefficient * state.odd1
-        state.even1 = (SIMD8(repeating: x[2]) - state.even1) + halfRateCoefficient * even
-        state.odd1 = (SIMD8(repeating: x[3]) - state.odd1) + halfRateCoefficient * odd
+        Self.feedQuad(x, &state, coefficient: halfRateCoefficient)
+    }
+
+    /// `feedQuad` with the bank's `halfRateCoefficient` given, for a loop that holds it in registers
+    /// rather than a copy of the whole bank.
+    @inlinable @inline(__always)
+    public static func feedQuad(_ x: SIMD4<Float>, _ state: inout Filters, coefficient: SIMD8<Float>) {
+        let even = (SIMD8(repeating: x[0]) - state.even2) + coefficient * state.even1
+        let odd = (SIMD8(repeating: x[1]) - state.odd2) + coefficient * state.odd1
+        state.even1 = (SIMD8(repeating: x[2]) - state.even1) + coefficient * even
+        state.odd1 = (SIMD8(repeating: x[3]) - state.odd1) + coefficient * odd
         state.even2 = even
         state.odd2 = odd
     }
@@ -152,14 +174,12 @@ public struct GoertzelBank: Sendable, Hashable {
         let yIm = sinOmega * (filters.even1 + filters.even2) + sinTwoOmega * filters.odd2
         let re = state.rotationRe * yRe - state.rotationIm * yIm
         let im = state.rotationRe * yIm + state.rotationIm * yRe
-        // Advance the reference by one sub-block and hold its magnitude at 1.
-        var nextRe = state.rotationRe * stepRe - state.rotationIm * stepIm
-        var nextIm = state.rotationRe * stepIm + state.rotationIm * stepRe
-        let correction = 1.5 - 0.5 * (nextRe * nextRe + nextIm * nextIm)
-        nextRe *= correction
-        nextIm *= correction
-        state.rotationRe = nextRe
-        state.rotationIm = nextIm
+        // The next sub-block's reference, from the table.
+        let next = state.referenceIndex &+ 1
+        state.referenceIndex = next == references.count ? 0 : next
+        let reference = references[state.referenceIndex]
+        state.rotationRe = reference.re
+        state.rotationIm = reference.im
         return (re, im)
     }
 }
