@@ -15,10 +15,7 @@ extension DTMFDetector {
         block.re = re
         block.im = im
         (block.energy, block.lagProduct) = subBlockEnergy()
-        let m = subBlockCount
-        ring[Int(m) & (Self.ringCapacity - 1)] = block
-        subBlockCount += 1
-        updateWindowSums(adding: block)
+        storeAndUpdateWindowSums(block)
         guard subBlockCount >= Int64(Self.windowSubBlocks) else { return }
 
         if key != nil {
@@ -51,17 +48,34 @@ extension DTMFDetector {
 
     // MARK: - Detection
 
-    /// Keeps `shortSum` and `longSum` equal to the sums of the newest 9 and 14 sub-blocks.
-    private mutating func updateWindowSums(adding block: SubBlock) {
+    /// Stores `block` as the newest sub-block and keeps `shortSum` and `longSum` equal to the sums of the
+    /// newest 9 and 14 sub-blocks.
+    ///
+    /// The ring is read and written in one access, and the sums are updated in locals and stored once:
+    /// through `self` the compiler stored and reloaded both after every step. Slots not yet written are
+    /// zero, so the sub-blocks leaving the windows are subtracted from the first sub-block on (x - 0 is x
+    /// to the bit).
+    @inline(__always)
+    private mutating func storeAndUpdateWindowSums(_ block: SubBlock) {
+        let mask = Self.ringCapacity - 1
+        let newest = Int(truncatingIfNeeded: subBlockCount)
+        subBlockCount += 1
         if subBlockCount % Self.recountInterval == 0 {
+            ring[newest & mask] = block
             shortSum = recount(Self.windowSubBlocks)
             longSum = recount(Self.longWindowSubBlocks)
             return
         }
-        shortSum += block
-        longSum += block
-        if subBlockCount > Int64(Self.windowSubBlocks) { shortSum -= subBlock(back: Self.windowSubBlocks) }
-        if subBlockCount > Int64(Self.longWindowSubBlocks) { longSum -= subBlock(back: Self.longWindowSubBlocks) }
+        var short = shortSum, long = longSum
+        ring.withUnsafeMutableBufferPointer { ring in
+            ring[newest & mask] = block
+            short += block
+            long += block
+            short -= ring[(newest &- Self.windowSubBlocks) & mask]
+            long -= ring[(newest &- Self.longWindowSubBlocks) & mask]
+        }
+        shortSum = short
+        longSum = long
     }
 
     /// The exact sum of the newest `count` sub-blocks (fewer at the start of the stream).
