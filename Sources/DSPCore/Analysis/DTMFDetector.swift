@@ -29,8 +29,11 @@ import RealModule
 /// without the pair, so that a short dropout inside one press does not split it into two.
 ///
 /// ## Cost
-/// Per sample: half a two-sample `SIMD8<Float>` Goertzel step and a store.
-/// Per sub-block: a few dozen SIMD operations. Validation runs only while a candidate is present.
+/// Per sample: one step of one of the two half-rate Goertzel filters of `GoertzelBank` (three `SIMD8<Float>`
+/// operations), fed four samples at a time with one conversion and one store to the history.
+/// Per sub-block: a few dozen SIMD operations (the filters' recombination, a table lookup for the phase
+/// reference, the energy read back, two running window sums). Validation runs only while a candidate is
+/// present.
 /// Real-time safe after `init`: `process` allocates nothing, takes no locks and never blocks.
 public struct DTMFDetector: Sendable {
     /// Settable limits, with defaults that meet Q.24 with margin.
@@ -246,15 +249,14 @@ public struct DTMFDetector: Sendable {
         }
     }
 
-    /// Feeds samples to the filters two at a time, pairs aligned to even sample numbers, so that the
-    /// arithmetic (and so every event) is the same whatever the caller's block size: an odd sample at
-    /// the end of a call waits for the first sample of the next.
+    /// Feeds part of a sub-block (the general path; `wholeSubBlock` takes whole ones) to the filters two
+    /// or four at a time, pairs aligned to even sample numbers, so that the arithmetic (and so every
+    /// event) is the same whatever the caller's block size: an odd sample at the end of a call waits for
+    /// the first sample of the next.
     ///
-    /// Cost: per pair of samples, the two-sample Goertzel step (nine `SIMD8<Float>` operations) and two
-    /// stores to the history; nothing else. The sub-block's energy and lag-1 product are read back from
-    /// the history once per sub-block (`subBlockEnergy`), which keeps the loop's sixteen vector registers
-    /// for the filter state and coefficients (with the two scalar sums beside them, the state spilled to
-    /// the stack on every pair).
+    /// Cost: per four samples one `GoertzelBank.feedQuad` and one store to the history; nothing else. The
+    /// sub-block's energy and lag-1 product are read back from the history once per sub-block
+    /// (`subBlockEnergy`), which keeps the loop's vector registers for the filter state and coefficients.
     @inline(__always)
     mutating func feed(_ samples: UnsafeBufferPointer<Int16>, from start: Int, count: Int) {
         let startState = goertzel
