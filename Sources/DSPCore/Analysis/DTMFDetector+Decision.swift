@@ -228,11 +228,19 @@ extension DTMFDetector {
     /// `y` are the lane's `laneValues` and `direct` their `directOffset`, computed by the caller (tier A
     /// needs them before the fits, for the change point).
     ///
-    /// Cost: per candidate offset one `Rotation` (a cos and a sin) and `count` complex multiply-adds;
-    /// a logarithm-free comparison of the halves and quarters (the callers compare ratios).
+    /// With `rejectShifted` the caller has established that a shifted offset fails its frequency limit
+    /// (`Limits.shiftFailsInterferedDeviation`): when one wins the answer is nil, and the winner's halves
+    /// and quarters are not measured. Otherwise the answer is never nil.
+    ///
+    /// Cost: per candidate offset a cos and a sin. One candidate: `count` complex multiply-adds. Three
+    /// (`resolveAmbiguity`): one pass of `SIMD4<Double>` complex multiply-adds over the values for all
+    /// three (`derotatedCandidates`), and a second single pass only when a shifted offset wins and
+    /// `rejectShifted` is off. A logarithm-free comparison of the halves and quarters (the callers
+    /// compare ratios).
     private mutating func fitTone(
-        lane: Int, count: Int, half: Int, resolveAmbiguity: Bool, quarters: Bool, y: LaneSeries, direct: Double
-    ) -> ToneFit {
+        lane: Int, count: Int, half: Int, resolveAmbiguity: Bool, quarters: Bool, rejectShifted: Bool,
+        y: LaneSeries, direct: Double
+    ) -> ToneFit? {
         let l = Double(Self.subBlockLength)
         let rate = Double(Self.sampleRate)
         let ambiguity = rate / (Double(count - half) * l)
@@ -262,16 +270,27 @@ extension DTMFDetector {
         }
 
         var offsetHz = direct
-        var sums = derotated(direct)
+        var sums: DerotatedSums
         if resolveAmbiguity {
-            for side in 0..<2 {
-                let candidate = side == 0 ? direct - ambiguity : direct + ambiguity
-                let other = derotated(candidate)
-                if other.power > sums.power {
-                    offsetHz = candidate
-                    sums = other
-                }
+            // The candidates in the order the single-candidate code tried them: direct, then direct -
+            // ambiguity, then direct + ambiguity, each replacing the best so far only when strictly larger.
+            let candidates = Self.derotatedCandidates(
+                y, count: count, half: half, quarterEnds: quarterEnds, direct: direct, ambiguity: ambiguity)
+            sums = candidates.direct
+            var best = sums.power
+            var winner = 0.0
+            if candidates.minusPower > best {
+                best = candidates.minusPower
+                winner = -ambiguity
             }
+            if candidates.plusPower > best { winner = ambiguity }
+            if winner != 0 {
+                if rejectShifted { return nil }
+                offsetHz = direct + winner
+                sums = derotated(offsetHz)
+            }
+        } else {
+            sums = derotated(direct)
         }
         let n = Double(count) * l
         let amplitude = 2 * sums.power.squareRoot() / n
@@ -293,6 +312,52 @@ extension DTMFDetector {
         }
         return ToneFit(
             tone: Tone(lane: lane, offsetHz: offsetHz, amplitude: amplitude), halves: halves, quarters: spread)
+    }
+
+    /// The de-rotated sums of `y` at `direct` (with early, late and quarter sums) and the powers of the
+    /// whole sums at `direct - ambiguity` and `direct + ambiguity`, in one pass: the three offsets are
+    /// lanes 0, 1 and 2 of `SIMD4<Double>` rotations (lane 3 idle), so the values are loaded once.
+    ///
+    /// Each lane does the arithmetic of `fitTone`'s single-candidate loop (the same cos and sin, the same
+    /// recurrence, the same sums in the same order), so every sum has the same bits. The quarter sums are
+    /// formed quarter by quarter in scalars, from +0 as the vector of quarters started.
+    @inline(__always)
+    static func derotatedCandidates(
+        _ y: LaneSeries, count: Int, half: Int, quarterEnds: SIMD4<Int>, direct: Double, ambiguity: Double
+    ) -> (direct: DerotatedSums, minusPower: Double, plusPower: Double) {
+        let l = Double(subBlockLength), rate = Double(sampleRate)
+        let offsets = SIMD3(direct, direct - ambiguity, direct + ambiguity)
+        var stepCos = SIMD4<Double>(1, 1, 1, 1), stepSin = SIMD4<Double>()
+        for k in 0..<3 {
+            let step = -2 * Double.pi * offsets[k] * l / rate
+            stepCos[k] = Double.cos(step)
+            stepSin[k] = Double.sin(step)
+        }
+        var c = SIMD4<Double>(repeating: 1), s = SIMD4<Double>()
+        var wholeRe = SIMD4<Double>(repeating: -0.0), wholeIm = SIMD4<Double>(repeating: -0.0)
+        var d = DerotatedSums()
+        var index = 0
+        for quarter in 0..<4 {
+            var quarterRe = 0.0, quarterIm = 0.0
+            while index < quarterEnds[quarter] {
+                let yRe = SIMD4(repeating: y.re[index]), yIm = SIMD4(repeating: y.im[index])
+                let re = yRe * c - yIm * s, im = yRe * s + yIm * c
+                wholeRe += re
+                wholeIm += im
+                if index < half { d.earlyRe += re[0]; d.earlyIm += im[0] }
+                if index >= count - half { d.lateRe += re[0]; d.lateIm += im[0] }
+                quarterRe += re[0]
+                quarterIm += im[0]
+                (c, s) = (c * stepCos - s * stepSin, c * stepSin + s * stepCos)
+                index += 1
+            }
+            d.quartersRe[quarter] = quarterRe
+            d.quartersIm[quarter] = quarterIm
+        }
+        d.re = wholeRe[0]
+        d.im = wholeIm[0]
+        let power = wholeRe * wholeRe + wholeIm * wholeIm
+        return (d, power[1], power[2])
     }
 
     /// One lane's complex values over a window, oldest first (at most `longWindowSubBlocks` used), in
@@ -371,17 +436,11 @@ extension DTMFDetector {
         var residualCorrelation: Double
     }
 
+    /// The pair measurements of the two fitted tones over the window whose sums are `sums`.
     private mutating func measurePair(
         _ lanes: (row: Int, column: Int), _ sums: (power: SIMD8<Float>, energy: Double, lag: Double), count: Int,
-        half: Int, resolveAmbiguity: Bool, row: LaneSeries, rowDirect: Double, column: LaneSeries,
-        columnDirect: Double
+        low: ToneFit, high: ToneFit
     ) -> PairMeasurement {
-        let low = fitTone(
-            lane: lanes.row, count: count, half: half, resolveAmbiguity: resolveAmbiguity,
-            quarters: resolveAmbiguity, y: row, direct: rowDirect)
-        let high = fitTone(
-            lane: lanes.column, count: count, half: half, resolveAmbiguity: resolveAmbiguity,
-            quarters: resolveAmbiguity, y: column, direct: columnDirect)
         let n = Double(count * Self.subBlockLength)
         let lowEnergy = low.tone.amplitude * low.tone.amplitude / 2 * n
         let highEnergy = high.tone.amplitude * high.tone.amplitude / 2 * n
@@ -392,10 +451,18 @@ extension DTMFDetector {
         return PairMeasurement(
             low: low, high: high, purity: (lowEnergy + highEnergy) / sums.energy,
             twist: high.tone.amplitude / low.tone.amplitude,
-            deviation: max(
-                abs(low.tone.offsetHz) / Double(Self.bank.frequencies[lanes.row]),
-                abs(high.tone.offsetHz) / Double(Self.bank.frequencies[lanes.column])),
+            deviation: Self.deviation(lanes, low.tone.offsetHz, high.tone.offsetHz, filters.frequencies),
             residualCorrelation: residualLag / residualEnergy)
+    }
+
+    /// The larger of the two tones' frequency deviations, as fractions of their nominal frequencies.
+    /// (`frequencies` is the bank's: the receiver's copy, not the `static let`, whose every read is a
+    /// `swift_once` check.)
+    @inline(__always)
+    static func deviation(
+        _ lanes: (row: Int, column: Int), _ lowOffsetHz: Double, _ highOffsetHz: Double, _ frequencies: SIMD8<Float>
+    ) -> Double {
+        max(abs(lowOffsetHz) / Double(frequencies[lanes.row]), abs(highOffsetHz) / Double(frequencies[lanes.column]))
     }
 
     /// Tier A: the 22.5 ms window, for clean signals and white noise.
@@ -415,13 +482,18 @@ extension DTMFDetector {
         // (tier A does not resolve the ambiguity, so they are final), and it rejects far more cheaply than
         // the fits. At a key's onset most first tries come when the tone is 164-179 samples old and fail
         // the length check; with its early exit the change point rejects them after ~70 samples, and the
-        // fits are never made. Every check is a pure function of the same inputs, so the order does not
-        // change which windows pass.
+        // fits are never made. The frequency deviation, known with the offsets, is checked before either.
+        // Every check is a pure function of the same inputs, so the order does not change which windows
+        // pass.
         // The search also confirms that the pair lasts to the present: a 20 ms tone ends inside the window.
         let now = sampleCount
         let row = laneValues(lanes.row, count: count), column = laneValues(lanes.column, count: count)
         let rowDirect = Self.directOffset(row, count: count, half: 4)
         let columnDirect = Self.directOffset(column, count: count, half: 4)
+        guard
+            Self.deviation(lanes, rowDirect, columnDirect, filters.frequencies)
+                <= min(c.cleanFrequencyTolerance, c.frequencyTolerance)
+        else { return nil }
         let low = Tone(lane: lanes.row, offsetHz: rowDirect, amplitude: 0)
         let high = Tone(lane: lanes.column, offsetHz: columnDirect, amplitude: 0)
         let model = subBlockModel(low, high, fitEnd: now, count: 120)
@@ -430,9 +502,15 @@ extension DTMFDetector {
                 model, fitStart: now - 120, span: 240, now: now, minimumLength: limits.minimumToneSamples,
                 wholeSubBlocks: true)
         else { return nil }
-        let m = measurePair(
-            lanes, sums, count: count, half: 4, resolveAmbiguity: false,
-            row: row, rowDirect: rowDirect, column: column, columnDirect: columnDirect)
+        guard
+            let lowFit = fitTone(
+                lane: lanes.row, count: count, half: 4, resolveAmbiguity: false, quarters: false,
+                rejectShifted: false, y: row, direct: rowDirect),
+            let highFit = fitTone(
+                lane: lanes.column, count: count, half: 4, resolveAmbiguity: false, quarters: false,
+                rejectShifted: false, y: column, direct: columnDirect)
+        else { return nil }
+        let m = measurePair(lanes, sums, count: count, low: lowFit, high: highFit)
         guard m.low.tone.amplitude >= limits.minimumAmplitude, m.high.tone.amplitude >= limits.minimumAmplitude,
             limits.twistRange.contains(m.twist),
             m.deviation <= min(c.cleanFrequencyTolerance, c.frequencyTolerance),
@@ -459,14 +537,34 @@ extension DTMFDetector {
                 lane: lanes.column, count: count, half: count / 2,
                 cosine: limits.interferedPlausibleCosine[lanes.column])
         else { return nil }
+        let half = count / 2
         let row = laneValues(lanes.row, count: count), column = laneValues(lanes.column, count: count)
-        let m = measurePair(
-            lanes, sums, count: count, half: count / 2, resolveAmbiguity: true, row: row,
-            rowDirect: Self.directOffset(row, count: count, half: count / 2), column: column,
-            columnDirect: Self.directOffset(column, count: count, half: count / 2))
+        let rowDirect = Self.directOffset(row, count: count, half: half)
+        let columnDirect = Self.directOffset(column, count: count, half: half)
+        // Necessary conditions, checked before the fits they would otherwise wait for:
+        // - the frequency deviation. When a shifted offset (direct ± one ambiguity step) fails the limit
+        //   (`Limits.shiftFailsInterferedDeviation`), a passing tone keeps its direct offset, so the
+        //   deviation is that of the direct offsets; and a fit whose shifted offset wins is rejected
+        //   (`rejectShifted`), without measuring the other tone;
+        // - the low tone alone: its amplitude, and halves and quarters within the looser of the two paths'
+        //   limits (the pair's are the larger of the two tones').
+        let shiftFails = limits.shiftFailsInterferedDeviation
+        let tolerance = min(c.interferedFrequencyTolerance, c.frequencyTolerance)
+        guard !shiftFails || Self.deviation(lanes, rowDirect, columnDirect, filters.frequencies) <= tolerance,
+            let lowFit = fitTone(
+                lane: lanes.row, count: count, half: half, resolveAmbiguity: true, quarters: true,
+                rejectShifted: shiftFails, y: row, direct: rowDirect),
+            lowFit.tone.amplitude >= limits.minimumAmplitude,
+            lowFit.halves <= max(limits.interferedStabilityRatio, limits.speechPathStabilityRatio),
+            lowFit.quarters <= max(limits.interferedQuarterRatio, limits.speechPathQuarterRatio),
+            let highFit = fitTone(
+                lane: lanes.column, count: count, half: half, resolveAmbiguity: true, quarters: true,
+                rejectShifted: shiftFails, y: column, direct: columnDirect)
+        else { return nil }
+        let m = measurePair(lanes, sums, count: count, low: lowFit, high: highFit)
         let speechLike = m.residualCorrelation >= c.speechResidualCorrelation
         guard m.low.tone.amplitude >= limits.minimumAmplitude, m.high.tone.amplitude >= limits.minimumAmplitude,
-            m.deviation <= min(c.interferedFrequencyTolerance, c.frequencyTolerance),
+            m.deviation <= tolerance,
             limits.interferedTwistRange.contains(m.twist)
         else { return nil }
         let halves = max(m.low.halves, m.high.halves)
