@@ -252,18 +252,20 @@ extension DTMFDetector {
         func derotated(_ offsetHz: Double) -> DerotatedSums {
             var rotation = Rotation(stepRadians: -2 * Double.pi * offsetHz * l / rate)
             var sums = DerotatedSums()
-            var quarter = 0
-            for index in 0..<count {
-                let (c, s) = rotation.next()
-                let re = y.re[index] * c - y.im[index] * s, im = y.re[index] * s + y.im[index] * c
-                sums.re += re
-                sums.im += im
-                if index < half { sums.earlyRe += re; sums.earlyIm += im }
-                if index >= count - half { sums.lateRe += re; sums.lateIm += im }
-                if quarters {
-                    while index >= quarterEnds[quarter] { quarter += 1 }
-                    sums.quartersRe[quarter] += re
-                    sums.quartersIm[quarter] += im
+            y.withValues { y in
+                var quarter = 0
+                for index in 0..<count {
+                    let (c, s) = rotation.next()
+                    let re = y.re(index) * c - y.im(index) * s, im = y.re(index) * s + y.im(index) * c
+                    sums.re += re
+                    sums.im += im
+                    if index < half { sums.earlyRe += re; sums.earlyIm += im }
+                    if index >= count - half { sums.lateRe += re; sums.lateIm += im }
+                    if quarters {
+                        while index >= quarterEnds[quarter] { quarter += 1 }
+                        sums.quartersRe[quarter] += re
+                        sums.quartersIm[quarter] += im
+                    }
                 }
             }
             return sums
@@ -336,24 +338,30 @@ extension DTMFDetector {
         var c = SIMD4<Double>(repeating: 1), s = SIMD4<Double>()
         var wholeRe = SIMD4<Double>(repeating: -0.0), wholeIm = SIMD4<Double>(repeating: -0.0)
         var d = DerotatedSums()
-        var index = 0
-        for quarter in 0..<4 {
-            var quarterRe = 0.0, quarterIm = 0.0
-            while index < quarterEnds[quarter] {
-                let yRe = SIMD4(repeating: y.re[index]), yIm = SIMD4(repeating: y.im[index])
-                let re = yRe * c - yIm * s, im = yRe * s + yIm * c
-                wholeRe += re
-                wholeIm += im
-                if index < half { d.earlyRe += re[0]; d.earlyIm += im[0] }
-                if index >= count - half { d.lateRe += re[0]; d.lateIm += im[0] }
-                quarterRe += re[0]
-                quarterIm += im[0]
-                (c, s) = (c * stepCos - s * stepSin, c * stepSin + s * stepCos)
-                index += 1
+        var quartersRe = InlineArray<4, Double>(repeating: 0), quartersIm = InlineArray<4, Double>(repeating: 0)
+        y.withValues { y in
+            var index = 0
+            for quarter in 0..<4 {
+                let end = quarterEnds[quarter]
+                var quarterRe = 0.0, quarterIm = 0.0
+                while index < end {
+                    let yRe = SIMD4(repeating: y.re(index)), yIm = SIMD4(repeating: y.im(index))
+                    let re = yRe * c - yIm * s, im = yRe * s + yIm * c
+                    wholeRe += re
+                    wholeIm += im
+                    if index < half { d.earlyRe += re[0]; d.earlyIm += im[0] }
+                    if index >= count - half { d.lateRe += re[0]; d.lateIm += im[0] }
+                    quarterRe += re[0]
+                    quarterIm += im[0]
+                    (c, s) = (c * stepCos - s * stepSin, c * stepSin + s * stepCos)
+                    index += 1
+                }
+                quartersRe[quarter] = quarterRe
+                quartersIm[quarter] = quarterIm
             }
-            d.quartersRe[quarter] = quarterRe
-            d.quartersIm[quarter] = quarterIm
         }
+        d.quartersRe = SIMD4(quartersRe[0], quartersRe[1], quartersRe[2], quartersRe[3])
+        d.quartersIm = SIMD4(quartersIm[0], quartersIm[1], quartersIm[2], quartersIm[3])
         d.re = wholeRe[0]
         d.im = wholeIm[0]
         let power = wholeRe * wholeRe + wholeIm * wholeIm
@@ -363,9 +371,31 @@ extension DTMFDetector {
     /// One lane's complex values over a window, oldest first (at most `longWindowSubBlocks` used), in
     /// fixed-size storage: indexing a `SIMD16<Double>` by a variable index copied the vector through the
     /// stack on every store.
+    ///
+    /// Read and written by address (`withValues`, `laneValues`): indexing the `InlineArray`s copied the
+    /// whole 128-byte array to the stack on every read (16 moves per value; most of `directOffset`'s
+    /// and `fitTone`'s instructions).
     struct LaneSeries {
         var re = InlineArray<16, Double>(repeating: 0)
         var im = InlineArray<16, Double>(repeating: 0)
+
+        /// The values of a `LaneSeries`, read by address.
+        struct Values {
+            let base: UnsafeRawPointer
+            static let imOffset = MemoryLayout<LaneSeries>.offset(of: \.im)!
+            @inline(__always) func re(_ index: Int) -> Double {
+                base.load(fromByteOffset: index &* MemoryLayout<Double>.stride, as: Double.self)
+            }
+            @inline(__always) func im(_ index: Int) -> Double {
+                base.load(fromByteOffset: Self.imOffset &+ index &* MemoryLayout<Double>.stride, as: Double.self)
+            }
+        }
+
+        /// Calls `body` with the values, read in place.
+        @inline(__always)
+        func withValues<Result>(_ body: (Values) -> Result) -> Result {
+            withUnsafeBytes(of: self) { body(Values(base: $0.baseAddress!)) }
+        }
     }
 
     /// The lane's values over the newest `count` sub-blocks, oldest first, read once from the ring.
@@ -377,12 +407,20 @@ extension DTMFDetector {
         let stride = MemoryLayout<SubBlock>.stride
         let reOffset = MemoryLayout<SubBlock>.offset(of: \.re)! &+ lane &* 4
         let imOffset = MemoryLayout<SubBlock>.offset(of: \.im)! &+ lane &* 4
+        let targetIm = MemoryLayout<LaneSeries>.offset(of: \.im)!
         ring.withUnsafeBufferPointer { ring in
             let base = UnsafeRawPointer(ring.baseAddress!)
-            for index in 0..<count {
-                let slot = (oldest &+ index) & (Self.ringCapacity - 1)
-                y.re[index] = Double(base.load(fromByteOffset: slot &* stride &+ reOffset, as: Float.self))
-                y.im[index] = Double(base.load(fromByteOffset: slot &* stride &+ imOffset, as: Float.self))
+            withUnsafeMutableBytes(of: &y) { target in
+                for index in 0..<count {
+                    let slot = (oldest &+ index) & (Self.ringCapacity - 1)
+                    let at = index &* MemoryLayout<Double>.stride
+                    target.storeBytes(
+                        of: Double(base.load(fromByteOffset: slot &* stride &+ reOffset, as: Float.self)),
+                        toByteOffset: at, as: Double.self)
+                    target.storeBytes(
+                        of: Double(base.load(fromByteOffset: slot &* stride &+ imOffset, as: Float.self)),
+                        toByteOffset: targetIm &+ at, as: Double.self)
+                }
             }
         }
         return y
@@ -394,9 +432,11 @@ extension DTMFDetector {
     @inline(__always)
     static func directOffset(_ y: LaneSeries, count: Int, half: Int) -> Double {
         var aRe = 0.0, aIm = 0.0, bRe = 0.0, bIm = 0.0
-        for index in 0..<half {
-            aRe += y.re[index]; aIm += y.im[index]
-            bRe += y.re[count - half + index]; bIm += y.im[count - half + index]
+        y.withValues { y in
+            for index in 0..<half {
+                aRe += y.re(index); aIm += y.im(index)
+                bRe += y.re(count - half + index); bIm += y.im(count - half + index)
+            }
         }
         let separation = Double(count - half) * Double(subBlockLength)
         let advance = Double.atan2(y: bIm * aRe - bRe * aIm, x: bRe * aRe + bIm * aIm)
