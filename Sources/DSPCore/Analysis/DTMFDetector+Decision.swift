@@ -193,6 +193,30 @@ extension DTMFDetector {
         return x >= cosine * (x * x + y * y).squareRoot()
     }
 
+    /// Whether every sample from `first` through `last` is exactly 0 (`first` a multiple of four, the range
+    /// within the history). Stops at the first four samples that are not all 0.
+    private mutating func isDigitalSilence(from first: Int64, through last: Int64) -> Bool {
+        assert(first & 3 == 0 && sampleCount - first <= Int64(Self.historyCapacity))
+        let mask = Self.historyCapacity - 1
+        return history.withUnsafeBufferPointer { history in
+            let base = UnsafeRawPointer(history.baseAddress!)
+            var sample = first
+            // Fours from a multiple of four never straddle the end of the ring.
+            while sample &+ 3 <= last {
+                let four = base.loadUnaligned(
+                    fromByteOffset: Int(truncatingIfNeeded: sample) & mask &* MemoryLayout<Float>.stride,
+                    as: SIMD4<Float>.self)
+                if any(four .!= 0) { return false }
+                sample &+= 4
+            }
+            while sample <= last {
+                if history[Int(truncatingIfNeeded: sample) & mask] != 0 { return false }
+                sample &+= 1
+            }
+            return true
+        }
+    }
+
     /// A pair that passed validation and has lasted long enough.
     struct Hit {
         var digit: DTMFDigit
@@ -513,6 +537,18 @@ extension DTMFDetector {
     {
         let c = configuration
         let count = Self.windowSubBlocks
+        let now = sampleCount
+        // After digital silence (exact zeros, as between the keys of many sources) a tone younger than
+        // the minimum is rejected on the samples alone: when every sample of the change-point search up
+        // to `exitAfter` (see `changePoint`) is 0, every gain there is -s² ≤ 0, so the search's run
+        // restarts at exitAfter + 1, inside its early-exit window, and its answer is nil whatever the
+        // model. At most keys' onsets the first try comes a sub-block too early (the tone 164-179
+        // samples old) and ends here, before the lane values, offsets and model. Cost elsewhere: one
+        // `SIMD4<Float>` test, or a few dozen on silence.
+        let span: Int64 = 240
+        let exitAfter = now - limits.minimumToneSamples
+        let searchStart = max(now - span, 0)
+        if exitAfter >= searchStart && isDigitalSilence(from: searchStart, through: exitAfter) { return nil }
         guard Self.groupMarginRatio(lanes, sums.power) >= limits.marginRatio,
             frequencyPlausible(lane: lanes.row, count: count, half: 4, cosine: limits.plausibleCosine[lanes.row]),
             frequencyPlausible(
@@ -526,7 +562,6 @@ extension DTMFDetector {
         // Every check is a pure function of the same inputs, so the order does not change which windows
         // pass.
         // The search also confirms that the pair lasts to the present: a 20 ms tone ends inside the window.
-        let now = sampleCount
         let row = laneValues(lanes.row, count: count), column = laneValues(lanes.column, count: count)
         let rowDirect = Self.directOffset(row, count: count, half: 4)
         let columnDirect = Self.directOffset(column, count: count, half: 4)
@@ -539,7 +574,7 @@ extension DTMFDetector {
         let model = subBlockModel(low, high, fitEnd: now, count: 120)
         guard
             let onset = changePoint(
-                model, fitStart: now - 120, span: 240, now: now, minimumLength: limits.minimumToneSamples,
+                model, fitStart: now - 120, span: Int(span), now: now, minimumLength: limits.minimumToneSamples,
                 wholeSubBlocks: true)
         else { return nil }
         guard
