@@ -73,6 +73,9 @@ extension DTMFDetector {
     }
 
     /// The coherent sums of a window: per-lane power, energy and lag-1 product.
+    ///
+    /// Inlined: as a call, each window's 80-byte sum was first copied to the stack.
+    @inline(__always)
     private mutating func windowSums(_ sum: SubBlock) -> (power: SIMD8<Float>, energy: Double, lag: Double) {
         (sum.re * sum.re + sum.im * sum.im, Double(sum.energy), Double(sum.lagProduct))
     }
@@ -117,14 +120,24 @@ extension DTMFDetector {
         return (row, column, 2 * (Double(rowPower) + Double(columnPower)) / n / energy)
     }
 
+    /// Evaluates the windows that end with the newest sub-block, unless the last evaluation found
+    /// nothing near a key.
+    ///
+    /// While both windows' best pair is far below the gates, nothing can be decided in the next
+    /// sub-block either (a pair's share grows by about a ninth of the window per sub-block, and a
+    /// decision needs the window full), so the next evaluation is skipped. The test is inlined in the
+    /// caller: a skipped sub-block no longer pays `evaluate`'s prologue (it saves five registers).
+    @inline(__always)
     private mutating func detect(_ handler: (Event) -> Void) {
-        // While both windows' best pair is far below the gates, nothing can be decided in the next
-        // sub-block either (a pair's share grows by about a ninth of the window per sub-block, and a
-        // decision needs the window full), so the next evaluation is skipped.
         if skipNextDetection {
             skipNextDetection = false
             return
         }
+        evaluate(handler)
+    }
+
+    @inline(never)
+    private mutating func evaluate(_ handler: (Event) -> Void) {
         var hit: Hit?
         let now = sampleCount
         let short = windowSums(shortSum)
