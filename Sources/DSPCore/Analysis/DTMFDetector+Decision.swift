@@ -86,6 +86,9 @@ extension DTMFDetector {
     }
 
     /// The coherent sums of a window: per-lane power, energy and lag-1 product.
+    ///
+    /// Inlined: as a call, each window's 80-byte sum was first copied to the stack.
+    @inline(__always)
     private mutating func windowSums(_ sum: SubBlock) -> (power: SIMD8<Float>, energy: Double, lag: Double) {
         (sum.re * sum.re + sum.im * sum.im, Double(sum.energy), Double(sum.lagProduct))
     }
@@ -130,14 +133,24 @@ extension DTMFDetector {
         return (row, column, 2 * (Double(rowPower) + Double(columnPower)) / n / energy)
     }
 
+    /// Evaluates the windows that end with the newest sub-block, unless the last evaluation found
+    /// nothing near a key.
+    ///
+    /// While both windows' best pair is far below the gates, nothing can be decided in the next
+    /// sub-block either (a pair's share grows by about a ninth of the window per sub-block, and a
+    /// decision needs the window full), so the next evaluation is skipped. The test is inlined in the
+    /// caller: a skipped sub-block no longer pays `evaluate`'s prologue (it saves five registers).
+    @inline(__always)
     private mutating func detect(_ handler: (Event) -> Void) {
-        // While both windows' best pair is far below the gates, nothing can be decided in the next
-        // sub-block either (a pair's share grows by about a ninth of the window per sub-block, and a
-        // decision needs the window full), so the next evaluation is skipped.
         if skipNextDetection {
             skipNextDetection = false
             return
         }
+        evaluate(handler)
+    }
+
+    @inline(never)
+    private mutating func evaluate(_ handler: (Event) -> Void) {
         var hit: Hit?
         let now = sampleCount
         let short = windowSums(shortSum)
@@ -206,6 +219,30 @@ extension DTMFDetector {
         return x >= cosine * (x * x + y * y).squareRoot()
     }
 
+    /// Whether every sample from `first` through `last` is exactly 0 (`first` a multiple of four, the range
+    /// within the history). Stops at the first four samples that are not all 0.
+    private mutating func isDigitalSilence(from first: Int64, through last: Int64) -> Bool {
+        assert(first & 3 == 0 && sampleCount - first <= Int64(Self.historyCapacity))
+        let mask = Self.historyCapacity - 1
+        return history.withUnsafeBufferPointer { history in
+            let base = UnsafeRawPointer(history.baseAddress!)
+            var sample = first
+            // Fours from a multiple of four never straddle the end of the ring.
+            while sample &+ 3 <= last {
+                let four = base.loadUnaligned(
+                    fromByteOffset: Int(truncatingIfNeeded: sample) & mask &* MemoryLayout<Float>.stride,
+                    as: SIMD4<Float>.self)
+                if any(four .!= 0) { return false }
+                sample &+= 4
+            }
+            while sample <= last {
+                if history[Int(truncatingIfNeeded: sample) & mask] != 0 { return false }
+                sample &+= 1
+            }
+            return true
+        }
+    }
+
     /// A pair that passed validation and has lasted long enough.
     struct Hit {
         var digit: DTMFDigit
@@ -241,11 +278,19 @@ extension DTMFDetector {
     /// `y` are the lane's `laneValues` and `direct` their `directOffset`, computed by the caller (tier A
     /// needs them before the fits, for the change point).
     ///
-    /// Cost: per candidate offset one `Rotation` (a cos and a sin) and `count` complex multiply-adds;
-    /// a logarithm-free comparison of the halves and quarters (the callers compare ratios).
+    /// With `rejectShifted` the caller has established that a shifted offset fails its frequency limit
+    /// (`Limits.shiftFailsInterferedDeviation`): when one wins the answer is nil, and the winner's halves
+    /// and quarters are not measured. Otherwise the answer is never nil.
+    ///
+    /// Cost: per candidate offset a cos and a sin. One candidate: `count` complex multiply-adds. Three
+    /// (`resolveAmbiguity`): one pass of `SIMD4<Double>` complex multiply-adds over the values for all
+    /// three (`derotatedCandidates`), and a second single pass only when a shifted offset wins and
+    /// `rejectShifted` is off. A logarithm-free comparison of the halves and quarters (the callers
+    /// compare ratios).
     private mutating func fitTone(
-        lane: Int, count: Int, half: Int, resolveAmbiguity: Bool, quarters: Bool, y: LaneSeries, direct: Double
-    ) -> ToneFit {
+        lane: Int, count: Int, half: Int, resolveAmbiguity: Bool, quarters: Bool, rejectShifted: Bool,
+        y: LaneSeries, direct: Double
+    ) -> ToneFit? {
         let l = Double(Self.subBlockLength)
         let rate = Double(Self.sampleRate)
         let ambiguity = rate / (Double(count - half) * l)
@@ -257,34 +302,47 @@ extension DTMFDetector {
         func derotated(_ offsetHz: Double) -> DerotatedSums {
             var rotation = Rotation(stepRadians: -2 * Double.pi * offsetHz * l / rate)
             var sums = DerotatedSums()
-            var quarter = 0
-            for index in 0..<count {
-                let (c, s) = rotation.next()
-                let re = y.re[index] * c - y.im[index] * s, im = y.re[index] * s + y.im[index] * c
-                sums.re += re
-                sums.im += im
-                if index < half { sums.earlyRe += re; sums.earlyIm += im }
-                if index >= count - half { sums.lateRe += re; sums.lateIm += im }
-                if quarters {
-                    while index >= quarterEnds[quarter] { quarter += 1 }
-                    sums.quartersRe[quarter] += re
-                    sums.quartersIm[quarter] += im
+            y.withValues { y in
+                var quarter = 0
+                for index in 0..<count {
+                    let (c, s) = rotation.next()
+                    let re = y.re(index) * c - y.im(index) * s, im = y.re(index) * s + y.im(index) * c
+                    sums.re += re
+                    sums.im += im
+                    if index < half { sums.earlyRe += re; sums.earlyIm += im }
+                    if index >= count - half { sums.lateRe += re; sums.lateIm += im }
+                    if quarters {
+                        while index >= quarterEnds[quarter] { quarter += 1 }
+                        sums.quartersRe[quarter] += re
+                        sums.quartersIm[quarter] += im
+                    }
                 }
             }
             return sums
         }
 
         var offsetHz = direct
-        var sums = derotated(direct)
+        var sums: DerotatedSums
         if resolveAmbiguity {
-            for side in 0..<2 {
-                let candidate = side == 0 ? direct - ambiguity : direct + ambiguity
-                let other = derotated(candidate)
-                if other.power > sums.power {
-                    offsetHz = candidate
-                    sums = other
-                }
+            // The candidates in the order the single-candidate code tried them: direct, then direct -
+            // ambiguity, then direct + ambiguity, each replacing the best so far only when strictly larger.
+            let candidates = Self.derotatedCandidates(
+                y, count: count, half: half, quarterEnds: quarterEnds, direct: direct, ambiguity: ambiguity)
+            sums = candidates.direct
+            var best = sums.power
+            var winner = 0.0
+            if candidates.minusPower > best {
+                best = candidates.minusPower
+                winner = -ambiguity
             }
+            if candidates.plusPower > best { winner = ambiguity }
+            if winner != 0 {
+                if rejectShifted { return nil }
+                offsetHz = direct + winner
+                sums = derotated(offsetHz)
+            }
+        } else {
+            sums = derotated(direct)
         }
         let n = Double(count) * l
         let amplitude = 2 * sums.power.squareRoot() / n
@@ -308,12 +366,86 @@ extension DTMFDetector {
             tone: Tone(lane: lane, offsetHz: offsetHz, amplitude: amplitude), halves: halves, quarters: spread)
     }
 
+    /// The de-rotated sums of `y` at `direct` (with early, late and quarter sums) and the powers of the
+    /// whole sums at `direct - ambiguity` and `direct + ambiguity`, in one pass: the three offsets are
+    /// lanes 0, 1 and 2 of `SIMD4<Double>` rotations (lane 3 idle), so the values are loaded once.
+    ///
+    /// Each lane does the arithmetic of `fitTone`'s single-candidate loop (the same cos and sin, the same
+    /// recurrence, the same sums in the same order), so every sum has the same bits. The quarter sums are
+    /// formed quarter by quarter in scalars, from +0 as the vector of quarters started.
+    @inline(__always)
+    static func derotatedCandidates(
+        _ y: LaneSeries, count: Int, half: Int, quarterEnds: SIMD4<Int>, direct: Double, ambiguity: Double
+    ) -> (direct: DerotatedSums, minusPower: Double, plusPower: Double) {
+        let l = Double(subBlockLength), rate = Double(sampleRate)
+        let offsets = SIMD3(direct, direct - ambiguity, direct + ambiguity)
+        var stepCos = SIMD4<Double>(1, 1, 1, 1), stepSin = SIMD4<Double>()
+        for k in 0..<3 {
+            let step = -2 * Double.pi * offsets[k] * l / rate
+            stepCos[k] = Double.cos(step)
+            stepSin[k] = Double.sin(step)
+        }
+        var c = SIMD4<Double>(repeating: 1), s = SIMD4<Double>()
+        var wholeRe = SIMD4<Double>(repeating: -0.0), wholeIm = SIMD4<Double>(repeating: -0.0)
+        var d = DerotatedSums()
+        var quartersRe = InlineArray<4, Double>(repeating: 0), quartersIm = InlineArray<4, Double>(repeating: 0)
+        y.withValues { y in
+            var index = 0
+            for quarter in 0..<4 {
+                let end = quarterEnds[quarter]
+                var quarterRe = 0.0, quarterIm = 0.0
+                while index < end {
+                    let yRe = SIMD4(repeating: y.re(index)), yIm = SIMD4(repeating: y.im(index))
+                    let re = yRe * c - yIm * s, im = yRe * s + yIm * c
+                    wholeRe += re
+                    wholeIm += im
+                    if index < half { d.earlyRe += re[0]; d.earlyIm += im[0] }
+                    if index >= count - half { d.lateRe += re[0]; d.lateIm += im[0] }
+                    quarterRe += re[0]
+                    quarterIm += im[0]
+                    (c, s) = (c * stepCos - s * stepSin, c * stepSin + s * stepCos)
+                    index += 1
+                }
+                quartersRe[quarter] = quarterRe
+                quartersIm[quarter] = quarterIm
+            }
+        }
+        d.quartersRe = SIMD4(quartersRe[0], quartersRe[1], quartersRe[2], quartersRe[3])
+        d.quartersIm = SIMD4(quartersIm[0], quartersIm[1], quartersIm[2], quartersIm[3])
+        d.re = wholeRe[0]
+        d.im = wholeIm[0]
+        let power = wholeRe * wholeRe + wholeIm * wholeIm
+        return (d, power[1], power[2])
+    }
+
     /// One lane's complex values over a window, oldest first (at most `longWindowSubBlocks` used), in
     /// fixed-size storage: indexing a `SIMD16<Double>` by a variable index copied the vector through the
     /// stack on every store.
+    ///
+    /// Read and written by address (`withValues`, `laneValues`): indexing the `InlineArray`s copied the
+    /// whole 128-byte array to the stack on every read (16 moves per value; most of `directOffset`'s
+    /// and `fitTone`'s instructions).
     struct LaneSeries {
         var re = InlineArray<16, Double>(repeating: 0)
         var im = InlineArray<16, Double>(repeating: 0)
+
+        /// The values of a `LaneSeries`, read by address.
+        struct Values {
+            let base: UnsafeRawPointer
+            static let imOffset = MemoryLayout<LaneSeries>.offset(of: \.im)!
+            @inline(__always) func re(_ index: Int) -> Double {
+                base.load(fromByteOffset: index &* MemoryLayout<Double>.stride, as: Double.self)
+            }
+            @inline(__always) func im(_ index: Int) -> Double {
+                base.load(fromByteOffset: Self.imOffset &+ index &* MemoryLayout<Double>.stride, as: Double.self)
+            }
+        }
+
+        /// Calls `body` with the values, read in place.
+        @inline(__always)
+        func withValues<Result>(_ body: (Values) -> Result) -> Result {
+            withUnsafeBytes(of: self) { body(Values(base: $0.baseAddress!)) }
+        }
     }
 
     /// The lane's values over the newest `count` sub-blocks, oldest first, read once from the ring.
@@ -325,12 +457,20 @@ extension DTMFDetector {
         let stride = MemoryLayout<SubBlock>.stride
         let reOffset = MemoryLayout<SubBlock>.offset(of: \.re)! &+ lane &* 4
         let imOffset = MemoryLayout<SubBlock>.offset(of: \.im)! &+ lane &* 4
+        let targetIm = MemoryLayout<LaneSeries>.offset(of: \.im)!
         ring.withUnsafeBufferPointer { ring in
             let base = UnsafeRawPointer(ring.baseAddress!)
-            for index in 0..<count {
-                let slot = (oldest &+ index) & (Self.ringCapacity - 1)
-                y.re[index] = Double(base.load(fromByteOffset: slot &* stride &+ reOffset, as: Float.self))
-                y.im[index] = Double(base.load(fromByteOffset: slot &* stride &+ imOffset, as: Float.self))
+            withUnsafeMutableBytes(of: &y) { target in
+                for index in 0..<count {
+                    let slot = (oldest &+ index) & (Self.ringCapacity - 1)
+                    let at = index &* MemoryLayout<Double>.stride
+                    target.storeBytes(
+                        of: Double(base.load(fromByteOffset: slot &* stride &+ reOffset, as: Float.self)),
+                        toByteOffset: at, as: Double.self)
+                    target.storeBytes(
+                        of: Double(base.load(fromByteOffset: slot &* stride &+ imOffset, as: Float.self)),
+                        toByteOffset: targetIm &+ at, as: Double.self)
+                }
             }
         }
         return y
@@ -342,9 +482,11 @@ extension DTMFDetector {
     @inline(__always)
     static func directOffset(_ y: LaneSeries, count: Int, half: Int) -> Double {
         var aRe = 0.0, aIm = 0.0, bRe = 0.0, bIm = 0.0
-        for index in 0..<half {
-            aRe += y.re[index]; aIm += y.im[index]
-            bRe += y.re[count - half + index]; bIm += y.im[count - half + index]
+        y.withValues { y in
+            for index in 0..<half {
+                aRe += y.re(index); aIm += y.im(index)
+                bRe += y.re(count - half + index); bIm += y.im(count - half + index)
+            }
         }
         let separation = Double(count - half) * Double(subBlockLength)
         let advance = Double.atan2(y: bIm * aRe - bRe * aIm, x: bRe * aRe + bIm * aIm)
@@ -384,17 +526,11 @@ extension DTMFDetector {
         var residualCorrelation: Double
     }
 
+    /// The pair measurements of the two fitted tones over the window whose sums are `sums`.
     private mutating func measurePair(
         _ lanes: (row: Int, column: Int), _ sums: (power: SIMD8<Float>, energy: Double, lag: Double), count: Int,
-        half: Int, resolveAmbiguity: Bool, row: LaneSeries, rowDirect: Double, column: LaneSeries,
-        columnDirect: Double
+        low: ToneFit, high: ToneFit
     ) -> PairMeasurement {
-        let low = fitTone(
-            lane: lanes.row, count: count, half: half, resolveAmbiguity: resolveAmbiguity,
-            quarters: resolveAmbiguity, y: row, direct: rowDirect)
-        let high = fitTone(
-            lane: lanes.column, count: count, half: half, resolveAmbiguity: resolveAmbiguity,
-            quarters: resolveAmbiguity, y: column, direct: columnDirect)
         let n = Double(count * Self.subBlockLength)
         let lowEnergy = low.tone.amplitude * low.tone.amplitude / 2 * n
         let highEnergy = high.tone.amplitude * high.tone.amplitude / 2 * n
@@ -405,10 +541,18 @@ extension DTMFDetector {
         return PairMeasurement(
             low: low, high: high, purity: (lowEnergy + highEnergy) / sums.energy,
             twist: high.tone.amplitude / low.tone.amplitude,
-            deviation: max(
-                abs(low.tone.offsetHz) / Double(Self.bank.frequencies[lanes.row]),
-                abs(high.tone.offsetHz) / Double(Self.bank.frequencies[lanes.column])),
+            deviation: Self.deviation(lanes, low.tone.offsetHz, high.tone.offsetHz, filters.frequencies),
             residualCorrelation: residualLag / residualEnergy)
+    }
+
+    /// The larger of the two tones' frequency deviations, as fractions of their nominal frequencies.
+    /// (`frequencies` is the bank's: the receiver's copy, not the `static let`, whose every read is a
+    /// `swift_once` check.)
+    @inline(__always)
+    static func deviation(
+        _ lanes: (row: Int, column: Int), _ lowOffsetHz: Double, _ highOffsetHz: Double, _ frequencies: SIMD8<Float>
+    ) -> Double {
+        max(abs(lowOffsetHz) / Double(frequencies[lanes.row]), abs(highOffsetHz) / Double(frequencies[lanes.column]))
     }
 
     /// Tier A: the 22.5 ms window, for clean signals and white noise.
@@ -419,33 +563,46 @@ extension DTMFDetector {
     {
         let c = configuration
         let count = Self.windowSubBlocks
+        let now = sampleCount
+        // After digital silence (exact zeros, as between the keys of many sources) a tone younger than
+        // the minimum is rejected on the samples alone: when every sample of the change-point search up
+        // to `exitAfter` (see `changePoint`) is 0, every gain there is -s² ≤ 0, so the search's run
+        // restarts at exitAfter + 1, inside its early-exit window, and its answer is nil whatever the
+        // model. At most keys' onsets the first try comes a sub-block too early (the tone 164-179
+        // samples old) and ends here, before the lane values, offsets and model. Cost elsewhere: one
+        // `SIMD4<Float>` test, or a few dozen on silence.
+        let span: Int64 = 240
+        let exitAfter = now - limits.minimumToneSamples
+        let searchStart = max(now - span, 0)
+        if exitAfter >= searchStart && isDigitalSilence(from: searchStart, through: exitAfter) { return nil }
         guard Self.groupMarginRatio(lanes, sums.power) >= limits.marginRatio,
             frequencyPlausible(lane: lanes.row, count: count, half: 4, cosine: limits.plausibleCosine[lanes.row]),
             frequencyPlausible(
                 lane: lanes.column, count: count, half: 4, cosine: limits.plausibleCosine[lanes.column])
         else { return nil }
-        // The change point first: it needs only the two frequencies, which are `fitTone`'s own first step
-        // (tier A does not resolve the ambiguity, so they are final), and it rejects far more cheaply than
-        // the fits. At a key's onset most first tries come when the tone is 164-179 samples old and fail
-        // the length check; with its early exit the change point rejects them after ~70 samples, and the
-        // fits are never made. Every check is a pure function of the same inputs, so the order does not
-        // change which windows pass.
-        // The search also confirms that the pair lasts to the present: a 20 ms tone ends inside the window.
-        let now = sampleCount
+        // The fits first, then the change point: every check is a pure function of the same inputs, so
+        // the order does not change which windows pass, only what a rejection costs. A fit costs two lane
+        // reads, a cos and a sin and nine complex multiply-adds; the change point a model and up to 240
+        // samples of gains. Over speech and music most windows that get this far fail the fits (in the
+        // mix corpus about half, and two in three of those the change point would have passed), while
+        // the change point alone rejected mostly the tries that come a sub-block before a key's tone is
+        // old enough, which digital silence now rejects above. The frequency deviation, known with the
+        // offsets, is checked first of all, and the low tone's own limits before the high tone is fitted.
         let row = laneValues(lanes.row, count: count), column = laneValues(lanes.column, count: count)
         let rowDirect = Self.directOffset(row, count: count, half: 4)
         let columnDirect = Self.directOffset(column, count: count, half: 4)
-        let low = Tone(lane: lanes.row, offsetHz: rowDirect, amplitude: 0)
-        let high = Tone(lane: lanes.column, offsetHz: columnDirect, amplitude: 0)
-        let model = subBlockModel(low, high, fitEnd: now, count: 120)
         guard
-            let onset = changePoint(
-                model, fitStart: now - 120, span: 240, now: now, minimumLength: limits.minimumToneSamples,
-                wholeSubBlocks: true)
+            Self.deviation(lanes, rowDirect, columnDirect, filters.frequencies)
+                <= min(c.cleanFrequencyTolerance, c.frequencyTolerance),
+            let lowFit = fitTone(
+                lane: lanes.row, count: count, half: 4, resolveAmbiguity: false, quarters: false,
+                rejectShifted: false, y: row, direct: rowDirect),
+            lowFit.tone.amplitude >= limits.minimumAmplitude, lowFit.halves <= limits.stabilityRatio,
+            let highFit = fitTone(
+                lane: lanes.column, count: count, half: 4, resolveAmbiguity: false, quarters: false,
+                rejectShifted: false, y: column, direct: columnDirect)
         else { return nil }
-        let m = measurePair(
-            lanes, sums, count: count, half: 4, resolveAmbiguity: false,
-            row: row, rowDirect: rowDirect, column: column, columnDirect: columnDirect)
+        let m = measurePair(lanes, sums, count: count, low: lowFit, high: highFit)
         guard m.low.tone.amplitude >= limits.minimumAmplitude, m.high.tone.amplitude >= limits.minimumAmplitude,
             limits.twistRange.contains(m.twist),
             m.deviation <= min(c.cleanFrequencyTolerance, c.frequencyTolerance),
@@ -454,6 +611,17 @@ extension DTMFDetector {
         let white =
             abs(m.residualCorrelation) <= c.whiteResidualCorrelation && limits.whiteTwistRange.contains(m.twist)
         guard m.purity >= (white ? c.whiteNoisePurity : c.purity) else { return nil }
+        // The change point needs only the two frequencies, which are `fitTone`'s own first step (tier A
+        // does not resolve the ambiguity, so they are the fits' offsets). The search also confirms that
+        // the pair lasts to the present: a 20 ms tone ends inside the window.
+        let low = Tone(lane: lanes.row, offsetHz: rowDirect, amplitude: 0)
+        let high = Tone(lane: lanes.column, offsetHz: columnDirect, amplitude: 0)
+        let model = subBlockModel(low, high, fitEnd: now, count: 120)
+        guard
+            let onset = changePoint(
+                model, fitStart: now - 120, span: Int(span), now: now, minimumLength: limits.minimumToneSamples,
+                wholeSubBlocks: true)
+        else { return nil }
         let digit = DTMFDigit(row: lanes.row, column: lanes.column - 4)
         return Hit(digit: digit, onset: onset, low: m.low.tone, high: m.high.tone)
     }
@@ -472,14 +640,34 @@ extension DTMFDetector {
                 lane: lanes.column, count: count, half: count / 2,
                 cosine: limits.interferedPlausibleCosine[lanes.column])
         else { return nil }
+        let half = count / 2
         let row = laneValues(lanes.row, count: count), column = laneValues(lanes.column, count: count)
-        let m = measurePair(
-            lanes, sums, count: count, half: count / 2, resolveAmbiguity: true, row: row,
-            rowDirect: Self.directOffset(row, count: count, half: count / 2), column: column,
-            columnDirect: Self.directOffset(column, count: count, half: count / 2))
+        let rowDirect = Self.directOffset(row, count: count, half: half)
+        let columnDirect = Self.directOffset(column, count: count, half: half)
+        // Necessary conditions, checked before the fits they would otherwise wait for:
+        // - the frequency deviation. When a shifted offset (direct ± one ambiguity step) fails the limit
+        //   (`Limits.shiftFailsInterferedDeviation`), a passing tone keeps its direct offset, so the
+        //   deviation is that of the direct offsets; and a fit whose shifted offset wins is rejected
+        //   (`rejectShifted`), without measuring the other tone;
+        // - the low tone alone: its amplitude, and halves and quarters within the looser of the two paths'
+        //   limits (the pair's are the larger of the two tones').
+        let shiftFails = limits.shiftFailsInterferedDeviation
+        let tolerance = min(c.interferedFrequencyTolerance, c.frequencyTolerance)
+        guard !shiftFails || Self.deviation(lanes, rowDirect, columnDirect, filters.frequencies) <= tolerance,
+            let lowFit = fitTone(
+                lane: lanes.row, count: count, half: half, resolveAmbiguity: true, quarters: true,
+                rejectShifted: shiftFails, y: row, direct: rowDirect),
+            lowFit.tone.amplitude >= limits.minimumAmplitude,
+            lowFit.halves <= max(limits.interferedStabilityRatio, limits.speechPathStabilityRatio),
+            lowFit.quarters <= max(limits.interferedQuarterRatio, limits.speechPathQuarterRatio),
+            let highFit = fitTone(
+                lane: lanes.column, count: count, half: half, resolveAmbiguity: true, quarters: true,
+                rejectShifted: shiftFails, y: column, direct: columnDirect)
+        else { return nil }
+        let m = measurePair(lanes, sums, count: count, low: lowFit, high: highFit)
         let speechLike = m.residualCorrelation >= c.speechResidualCorrelation
         guard m.low.tone.amplitude >= limits.minimumAmplitude, m.high.tone.amplitude >= limits.minimumAmplitude,
-            m.deviation <= min(c.interferedFrequencyTolerance, c.frequencyTolerance),
+            m.deviation <= tolerance,
             limits.interferedTwistRange.contains(m.twist)
         else { return nil }
         let halves = max(m.low.halves, m.high.halves)
@@ -530,12 +718,21 @@ extension DTMFDetector {
     ///
     /// The period is the lag in 18...162 samples (a pitch of 49 to 444 Hz) with the largest normalised
     /// autocorrelation, refined by a parabola through its neighbours.
+    ///
+    /// Cost: about 145 × 200 products for the autocorrelation, eight lags at a time in `SIMD8<Double>`
+    /// (the scalar loop was most of tier L's cost over speech); the residual, one model step per sample.
     private mutating func harmonicLock(_ low: Tone, _ high: Tone, count: Int, now: Int64, cosine: Double) -> Bool {
         let fitStart = now - Int64(count)
         let mask = Self.historyCapacity - 1
         let history = self.history
         let fitted = subBlockModel(low, high, fitEnd: now, count: count)
-        let (correlation, lag) = residual.withUnsafeMutableBufferPointer { e -> (Double, Double) in
+        // The residual is stored after `lanes - 1` zeros (and one more for alignment), which the products
+        // of a lag larger than the sample's index read.
+        let lanes = 8, padding = 8
+        precondition(count + padding <= residual.count)
+        let (correlation, lag) = residual.withUnsafeMutableBufferPointer { buffer -> (Double, Double) in
+            let e = buffer.baseAddress! + padding
+            for k in 0..<padding { buffer[k] = 0 }
             var total = 0.0
             history.withUnsafeBufferPointer { history in
                 var model = fitted
@@ -555,9 +752,23 @@ extension DTMFDetector {
             for i in (count - minimumLag)..<count { tail += e[i] * e[i] }
             var twoBack = -Double.infinity, oneBack = -Double.infinity
             var best = -Double.infinity, bestLag = 0.0
+            // The dot products Σ_{i ≥ lag} e[i]·e[i - lag] of eight lags at once, lane k holding lag
+            // first + 7 - k, so that the eight e[i - lag] are one load. Each lane adds its products in the
+            // scalar loop's order; the terms with i < lag read the zeros before e[0] and add +0 to a sum
+            // that is still +0, so every dot product has the scalar loop's bits.
+            var dots = SIMD8<Double>()
             for lag in minimumLag...maximumLag {
-                var dot = 0.0
-                for i in lag..<count { dot += e[i] * e[i - lag] }
+                let k = (lag - minimumLag) % lanes
+                if k == 0 {
+                    let first = lag
+                    dots = SIMD8()
+                    for i in first..<count {
+                        let before = UnsafeRawPointer(e + (i - first - (lanes - 1))).loadUnaligned(
+                            as: SIMD8<Double>.self)
+                        dots += SIMD8(repeating: e[i]) * before
+                    }
+                }
+                let dot = dots[lanes - 1 - k]
                 let score = dot / (((total - head) * (total - tail)).squareRoot() + 1e-9)
                 // The interior lag (lag - 1) with both neighbours known.
                 if lag >= minimumLag + 2, oneBack > best {

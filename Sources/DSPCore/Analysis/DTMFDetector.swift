@@ -462,6 +462,12 @@ extension DTMFDetector {
         var speechPathStabilityRatio: Double
         var speechPathQuarterRatio: Double
         var interferedTwistRange: ClosedRange<Double>
+        /// Whether every offset shifted by tier L's ambiguity step fails tier L's frequency limit: the
+        /// direct offset is within half a step of none (the arc tangent's range), so a shifted one is at
+        /// least half a step (8000 / 140 / 2 ≈ 28.6 Hz) away, 1.75 % of the highest frequency (0.49 of a
+        /// step is used, a margin for rounding). True by default (1 %): `tierL` then rejects a tone whose
+        /// shifted offset wins without measuring further.
+        var shiftFailsInterferedDeviation: Bool
         /// `frequencyPlausible`'s limit per lane as the cosine of the largest phase advance it accepts between
         /// the window's first and last parts (tier A: 4 of 9 sub-blocks, 100 samples apart; tier L: 7 of 14,
         /// 140 samples apart); -2 where that advance is π or more, so that every advance passes.
@@ -483,6 +489,11 @@ extension DTMFDetector {
             let interferedNormal = min(c.interferedMaximumNormalTwistDB, c.maximumNormalTwistDB)
             let interferedReverse = min(c.interferedMaximumReverseTwistDB, c.maximumReverseTwistDB)
             interferedTwistRange = amplitudeRatio(-interferedNormal)...amplitudeRatio(interferedReverse)
+            let longHalf = DTMFDetector.longWindowSubBlocks - DTMFDetector.longWindowSubBlocks / 2
+            let ambiguityHz = Double(DTMFDetector.sampleRate) / Double(longHalf * DTMFDetector.subBlockLength)
+            shiftFailsInterferedDeviation =
+                0.49 * ambiguityHz / Double(DTMFDetector.bank.frequencies.max())
+                > min(c.interferedFrequencyTolerance, c.frequencyTolerance)
             // cos of 2π·(1.2·tolerance·f)·separation/rate per lane (the 20 % margin: the fit may move the
             // estimate a little).
             func cosines(tolerance: Double, separation: Int) -> SIMD8<Double> {
