@@ -563,6 +563,10 @@ extension DTMFDetector {
         /// The least and greatest amplitude (0.35 and 3 times the key-down amplitude) per tone.
         var minimumAmplitude = SIMD2<Double>()
         var maximumAmplitude = SIMD2<Double>()
+        /// The same limits on the span's coherent power |Z|² (a tone of amplitude a gives |Z| = a·N/2 over
+        /// N samples), so that `keyPresent` compares without a square root or a division.
+        var minimumPower = SIMD2<Double>()
+        var maximumPower = SIMD2<Double>()
         /// The span energy below which neither tone can reach its least amplitude: a tone's amplitude
         /// over N samples is at most 2·sqrt(E/N) (Cauchy-Schwarz), so E < N/4·min² (with 0.2 % margin for
         /// the rounding of the `Float` sub-block sums) means absent.
@@ -579,6 +583,9 @@ extension DTMFDetector {
                 minimumAmplitude[which] = 0.35 * tone.amplitude
                 maximumAmplitude[which] = 3 * tone.amplitude
             }
+            let halfSpan = Double(Self.span * DTMFDetector.subBlockLength) / 2
+            minimumPower = (minimumAmplitude * halfSpan) * (minimumAmplitude * halfSpan)
+            maximumPower = (maximumAmplitude * halfSpan) * (maximumAmplitude * halfSpan)
             let least = 0.999 * minimumAmplitude.min()
             silentSpanEnergy = Double(Self.span * DTMFDetector.subBlockLength) / 4 * least * least
         }
