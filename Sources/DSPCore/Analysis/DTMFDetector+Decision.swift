@@ -60,10 +60,18 @@ extension DTMFDetector {
         let mask = Self.ringCapacity - 1
         let newest = Int(truncatingIfNeeded: subBlockCount)
         subBlockCount += 1
-        if subBlockCount % Self.recountInterval == 0 {
+        // While a key is down only tracking runs, and it reads the ring, not the sums: they are left and
+        // counted afresh when detection resumes (a key lasts dozens of sub-blocks; a recount is 23 adds).
+        if key != nil {
+            ring[newest & mask] = block
+            windowSumsStale = true
+            return
+        }
+        if windowSumsStale || subBlockCount % Self.recountInterval == 0 {
             ring[newest & mask] = block
             shortSum = recount(Self.windowSubBlocks)
             longSum = recount(Self.longWindowSubBlocks)
+            windowSumsStale = false
             return
         }
         var short = shortSum, long = longSum
@@ -153,6 +161,10 @@ extension DTMFDetector {
     private mutating func evaluate(_ handler: (Event) -> Void) {
         var hit: Hit?
         let now = sampleCount
+        // Both windows still reach into the previous key (tier L's is the longer, so tier A's decides):
+        // neither tier may look, so nothing is summed. (Not setting `skipNextDetection` here changes
+        // nothing: a skipped evaluation is one that could not have found a key.)
+        if now - Int64(Self.windowSubBlocks * Self.subBlockLength) < previousKeyEnd { return }
         let short = windowSums(shortSum)
         let long = windowSums(longSum)
         let shortPair = Self.strongestPair(short.power, energy: short.energy, count: Self.windowSubBlocks)

@@ -186,6 +186,8 @@ public struct DTMFDetector: Sendable {
     /// recount every `recountInterval` sub-blocks so that rounding cannot build up.
     var shortSum = SubBlock()
     var longSum = SubBlock()
+    /// Set while the sums are not kept (a key is down); the next sub-block without a key recounts them.
+    var windowSumsStale = false
     var key: KeyState?
     /// The tracking constants of `key`; meaningful only while `key` is not nil.
     var tracker = Tracker()
