@@ -165,6 +165,16 @@ extension DTMFDetector {
         // neither tier may look, so nothing is summed. (Not setting `skipNextDetection` here changes
         // nothing: a skipped evaluation is one that could not have found a key.)
         if now - Int64(Self.windowSubBlocks * Self.subBlockLength) < previousKeyEnd { return }
+        // Both windows too quiet for `filled` (a quiet line, a pause): neither tier may look.
+        // (The same expressions as `filled`'s, so the same bits.)
+        let floorAmplitude = 0.5 * limits.minimumAmplitude
+        if Double(shortSum.energy)
+            < floorAmplitude * floorAmplitude * Double(Self.windowSubBlocks * Self.subBlockLength)
+            && Double(longSum.energy)
+                < floorAmplitude * floorAmplitude * Double(Self.longWindowSubBlocks * Self.subBlockLength)
+        {
+            return
+        }
         let short = windowSums(shortSum)
         let long = windowSums(longSum)
         let shortPair = Self.strongestPair(short.power, energy: short.energy, count: Self.windowSubBlocks)
