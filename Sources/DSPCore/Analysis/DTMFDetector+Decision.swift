@@ -1188,7 +1188,8 @@ struct ModelPair {
         (sinOmega, cosOmega) = sinCos(omega)
         let c = 2 * cosOmega
         coefficient = c
-        // Two samples per step (as `GoertzelBank.feedPair`):
+        // Two samples per step (the two-sample form of one filter: the chain of dependent operations is
+        // one multiply-add per two samples):
         //   s[n+1] = c·s[n] - s[n-1] + x1;  s[n+2] = (c² - 1)·s[n] - c·s[n-1] + c·x1 + x2.
         let pair = c * c - 1
         // Every caller fits whole pairs from an even sample (sub-block ends less even counts), so a pair
