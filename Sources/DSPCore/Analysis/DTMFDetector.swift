@@ -288,12 +288,7 @@ public struct DTMFDetector: Sendable {
             // whole quads follow (the capacity is a multiple of 4 too).
             if position & 2 != 0, i &+ 1 < end {
                 let first = Float(samples[i]), second = Float(samples[i &+ 1])
-                history[position] = first
-                history[position &+ 1] = second
-                if position < Self.historyMirror {
-                    history[position &+ Self.historyCapacity] = first
-                    history[position &+ 1 &+ Self.historyCapacity] = second
-                }
+                Self.storePair(first, second, at: position, in: history)
                 position = (position &+ 2) & mask
                 bank.feedPair(first, second, &state.filters)
                 i &+= 2
@@ -313,12 +308,7 @@ public struct DTMFDetector: Sendable {
             }
             while i &+ 1 < end {
                 let first = Float(samples[i]), second = Float(samples[i &+ 1])
-                history[position] = first
-                history[position &+ 1] = second
-                if position < Self.historyMirror {
-                    history[position &+ Self.historyCapacity] = first
-                    history[position &+ 1 &+ Self.historyCapacity] = second
-                }
+                Self.storePair(first, second, at: position, in: history)
                 position = (position &+ 2) & mask
                 bank.feedPair(first, second, &state.filters)
                 i &+= 2
@@ -335,6 +325,20 @@ public struct DTMFDetector: Sendable {
         waitingSample = waiting
         positionInSubBlock &+= count
         sampleCount &+= Int64(count)
+    }
+
+    /// Stores a pair of samples at the even `position` of the history, and again in the mirror after the
+    /// ring's end when the position is among the first (`historyMirror`).
+    @inline(__always)
+    static func storePair(
+        _ first: Float, _ second: Float, at position: Int, in history: UnsafeMutableBufferPointer<Float>
+    ) {
+        history[position] = first
+        history[position &+ 1] = second
+        if position < historyMirror {
+            history[position &+ historyCapacity] = first
+            history[position &+ 1 &+ historyCapacity] = second
+        }
     }
 
     /// Feeds the whole sub-block that starts at `samples[start]` (the receiver being at the start of a
