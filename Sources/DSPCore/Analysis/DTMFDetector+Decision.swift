@@ -7,7 +7,8 @@ import RealModule
 // perf and callgrind: 18 % of the instructions on silence). As `mutating` they get `self` by address.
 
 extension DTMFDetector {
-    /// Stores the finished sub-block (its DFT values `re` and `im` from the bank) and runs tracking or detection on the window that ends with it.
+    /// Stores the finished sub-block (its DFT values `re` and `im` from the bank) and runs tracking or
+    /// detection on the window that ends with it.
     ///
     /// Real-time safe: no allocation, locks, logging or blocking.
     mutating func endSubBlock(_ re: SIMD8<Float>, _ im: SIMD8<Float>, _ handler: (Event) -> Void) {
