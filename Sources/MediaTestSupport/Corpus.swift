@@ -10,6 +10,8 @@ public enum Corpus {
     public static let musicDirectory = "/usr/share/asterisk/moh"
     /// The English prompts, one speaker.
     public static let englishDirectory = "/usr/share/asterisk/sounds/en_US_f_Allison"
+    /// The Russian prompts, one speaker.
+    public static let russianDirectory = "/usr/share/asterisk/sounds/ru_RU_f_IvrvoiceRU"
 
     /// Every WAV file below `directory`, sorted.
     public static func wavFiles(below directory: String) -> [String] {

@@ -105,33 +105,6 @@ func describe(_ row: Q24Battery.Row) -> String {
     }
 }
 
-// MARK: - Talk-off
-
-struct TalkOff {
-    var files = 0
-    var seconds = 0.0
-    var ours = 0
-    var spanDSP = 0
-    /// The files that gave a false digit, with what each receiver heard.
-    var offenders: [(file: String, ours: String, spanDSP: String)] = []
-
-    init(files paths: [String], law: G711.Law?) {
-        for path in paths {
-            guard var samples = AsteriskSounds.read(path) else { continue }
-            if let law { samples = samples.map { G711.decode(G711.encode($0, law: law), law: law) } }
-            files += 1
-            seconds += Double(samples.count) / 8000
-            let a = Ours.digits(samples), b = SpanDSP.digits(samples)
-            ours += a.count
-            spanDSP += b.count
-            if !a.isEmpty || !b.isEmpty {
-                let name = path.replacingOccurrences(of: "/usr/share/asterisk/", with: "")
-                offenders.append((name, a.map(\.description).joined(), b.map(\.description).joined()))
-            }
-        }
-    }
-}
-
 // MARK: - Latency
 
 /// Report latency from the true onset on the basic row, in samples, per key that was reported: the

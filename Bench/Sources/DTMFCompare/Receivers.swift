@@ -41,9 +41,12 @@ extension Receiver {
 
 // MARK: - Ours
 
+/// The configuration of our receiver in this run (the default unless `--variant` says otherwise).
+nonisolated(unsafe) var oursConfiguration = DTMFDetector.Configuration()
+
 struct Ours: Receiver {
     static let name = "ours"
-    var detector = DTMFDetector()
+    var detector = DTMFDetector(configuration: oursConfiguration)
 
     init() {}
 

@@ -24,6 +24,109 @@ let minimumSeconds = option("--seconds").flatMap(Double.init) ?? 2
 let doThroughput = !arguments.contains("--no-throughput")
 let doAccuracy = !arguments.contains("--no-accuracy")
 let paths: [Path] = arguments.contains("--linear-only") ? [.linear] : Path.allCases
+// `--variant a,b`: our receiver with some paths turned off, to see which path hears what.
+for variant in (option("--variant") ?? "").split(separator: ",") {
+    switch variant {
+    case "noAwhite": oursConfiguration.whiteResidualCorrelation = -1
+    case "noA": oursConfiguration.purity = 2; oursConfiguration.whiteNoisePurity = 2
+    case "noLmain": oursConfiguration.interferedPurity = 2; oursConfiguration.interferedOtherPurity = 2
+    case "noLspeech": oursConfiguration.speechPathPurity = 2
+    default: fatalError("unknown variant \(variant)")
+    }
+}
+// `--set name=value,...`: any threshold of our receiver's configuration, for tuning without a rebuild.
+let settable: [String: WritableKeyPath<DTMFDetector.Configuration, Double>] = [
+    "minimumLevelDBm0": \.minimumLevelDBm0,
+    "maximumNormalTwistDB": \.maximumNormalTwistDB,
+    "maximumReverseTwistDB": \.maximumReverseTwistDB,
+    "frequencyTolerance": \.frequencyTolerance,
+    "minimumToneMilliseconds": \.minimumToneMilliseconds,
+    "releaseMilliseconds": \.releaseMilliseconds,
+    "purity": \.purity,
+    "whiteNoisePurity": \.whiteNoisePurity,
+    "whiteResidualCorrelation": \.whiteResidualCorrelation,
+    "groupMarginDB": \.groupMarginDB,
+    "stabilityDB": \.stabilityDB,
+    "cleanFrequencyTolerance": \.cleanFrequencyTolerance,
+    "interferedPurity": \.interferedPurity,
+    "interferedOtherPurity": \.interferedOtherPurity,
+    "speechResidualCorrelation": \.speechResidualCorrelation,
+    "interferedFrequencyTolerance": \.interferedFrequencyTolerance,
+    "interferedStabilityDB": \.interferedStabilityDB,
+    "interferedQuarterStabilityDB": \.interferedQuarterStabilityDB,
+    "interferedMaximumNormalTwistDB": \.interferedMaximumNormalTwistDB,
+    "interferedMaximumReverseTwistDB": \.interferedMaximumReverseTwistDB,
+    "interferedMinimumToneMilliseconds": \.interferedMinimumToneMilliseconds,
+    "harmonicCorrelation": \.harmonicCorrelation,
+    "harmonicCosine": \.harmonicCosine,
+    "speechPathPurity": \.speechPathPurity,
+    "speechPathGroupMarginDB": \.speechPathGroupMarginDB,
+    "speechPathStabilityDB": \.speechPathStabilityDB,
+    "speechPathQuarterStabilityDB": \.speechPathQuarterStabilityDB,
+    "speechPathHarmonicCosine": \.speechPathHarmonicCosine,
+    "preOnsetLevelDB": \.preOnsetLevelDB,
+    "harmonicLevelDB": \.harmonicLevelDB,
+    "cleanHarmonicCosine": \.cleanHarmonicCosine,
+    "echoMaximumDelayMilliseconds": \.echoMaximumDelayMilliseconds,
+    "echoReturnLossDB": \.echoReturnLossDB,
+]
+for assignment in (option("--set") ?? "").split(separator: ",") {
+    let parts = assignment.split(separator: "=")
+    guard parts.count == 2, let path = settable[String(parts[0])], let value = Double(parts[1]) else {
+        fatalError("--set: not name=value for a configuration threshold: \(assignment)")
+    }
+    oursConfiguration[keyPath: path] = value
+}
+// The talk-off corpus (`make talkoff-corpus`): `--talkoff DIR` names another; `--talkoff-only` runs only
+// the talk-off comparison, `--half tune|check` on one half, `--no-spandsp` ours alone; `--list N` lists at
+// most N false keys (default 400).
+let talkOffDirectory = option("--talkoff") ?? TalkOffCorpus.benchDirectory.replacingOccurrences(of: "Bench/", with: "")
+let talkOffListLimit = option("--list").flatMap(Int.init) ?? 400
+let talkOffCorpus: TalkOffCorpus? = {
+    guard var corpus = try? TalkOffCorpus(directory: talkOffDirectory) else { return nil }
+    if let half = option("--half").flatMap(TalkOffCorpus.Half.init(rawValue:)) {
+        corpus.entries = corpus.entries.filter { $0.half == half }
+    }
+    return corpus
+}()
+if arguments.contains("--talkoff-only") {
+    guard let corpus = talkOffCorpus else {
+        FileHandle.standardError.write("no talk-off corpus in \(talkOffDirectory) (make talkoff-corpus)\n".data(using: .utf8)!)
+        exit(66)
+    }
+    let spanDSP = !arguments.contains("--no-spandsp")
+    let started = Date()
+    let result = TalkOffResult(corpus.entries, spanDSP: spanDSP)
+    printTalkOff(corpus, result, spanDSP: spanDSP, listLimit: talkOffListLimit)
+    if let dump = option("--dump-keys") {
+        // Our false keys, one per line: file, onset, reported sample, digit, duration (samples).
+        var text = ""
+        for k in result.falseKeys where k.receiver == "ours" {
+            text += "\(k.entry.path)\t\(Int64(k.onsetSeconds * 8000))\t\(k.reportedSample)\t\(k.digit)\t\(Int(k.durationMilliseconds * 8))\t\(k.entry.path)\t\(k.evidence)\n"
+        }
+        try! text.write(toFile: dump, atomically: true, encoding: .utf8)
+    }
+    if let dump = option("--dump-battery") {
+        // Every key ours reports in the battery's detection rows and the speech rows, for offline
+        // analysis: each case's samples as DIR/N.sln, and DIR/keys.tsv: case, onset, reported, digit.
+        try? FileManager.default.createDirectory(atPath: dump, withIntermediateDirectories: true)
+        var cases: [BatteryCase] = []
+        for row in Q24Battery.Row.allCases where !row.expectsRejection { cases += Q24Battery.cases(row) }
+        let utterances = AsteriskSounds.allisonUtterances()
+        for db in [5.0, 0.0] { cases += Q24Battery.speechCases(utterances: utterances, aboveSpeechDB: db) }
+        var text = ""
+        for (n, c) in cases.enumerated() {
+            let data = c.samples.withUnsafeBufferPointer { Data(buffer: $0) }
+            FileManager.default.createFile(atPath: "\(dump)/\(n).sln", contents: data)
+            for k in ourKeys(c.samples) {
+                text += "\(dump)/\(n).sln\t\(k.onset)\t\(k.reported)\t\(k.digit)\t\(k.duration)\t\(c.label)\t\(k.evidence)\n"
+            }
+        }
+        try! text.write(toFile: dump + "/keys.tsv", atomically: true, encoding: .utf8)
+    }
+    FileHandle.standardError.write("talk-off: \(fmt(Date().timeIntervalSince(started), 1)) s\n".data(using: .utf8)!)
+    exit(0)
+}
 
 func shell(_ command: String) -> String? {
     let process = Process()
@@ -214,33 +317,11 @@ if doAccuracy {
     }
 
     // Talk-off.
-    let files = AsteriskSounds.talkOffFiles()
-    print("## Talk-off: false digits from speech and music")
-    print("")
-    if files.isEmpty {
-        print("(skipped: no WAV files under \(AsteriskSounds.sounds) or \(AsteriskSounds.musicOnHold))")
+    if let corpus = talkOffCorpus {
+        let result = TalkOffResult(corpus.entries, spanDSP: true)
+        printTalkOff(corpus, result, spanDSP: true, listLimit: talkOffListLimit)
     } else {
-        print("| corpus | path | files | hours | ours: false digits (per hour) | SpanDSP: false digits (per hour) |")
-        print("|---|---|---:|---:|---|---|")
-        var offenders: [(file: String, ours: String, spanDSP: String)] = []
-        for path in paths where path != .aLaw {
-            let t = TalkOff(files: files, law: path.law)
-            let hours = t.seconds / 3600
-            print(
-                "| /usr/share/asterisk/sounds/\\*\\*/\\*.wav + moh/\\*.wav | \(path.label) | \(t.files) | \(fmt(hours, 2)) | \(t.ours) (\(fmt(Double(t.ours) / hours, 1))) | \(t.spanDSP) (\(fmt(Double(t.spanDSP) / hours, 1))) |"
-            )
-            if path == .linear { offenders = t.offenders }
-        }
-        print("")
-        if !offenders.isEmpty {
-            print("Files with a false digit (linear): ")
-            print("")
-            print("| file | ours | SpanDSP |")
-            print("|---|---|---|")
-            for o in offenders.prefix(40) { print("| \(o.file) | \(o.ours) | \(o.spanDSP) |") }
-            if offenders.count > 40 { print("| … \(offenders.count - 40) more | | |") }
-            print("")
-        }
+        print("## Talk-off\n\n(skipped: no corpus in \(talkOffDirectory); `make talkoff-corpus` builds it)\n")
     }
 
     // Latency.

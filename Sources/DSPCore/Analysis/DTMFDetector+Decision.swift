@@ -199,17 +199,20 @@ extension DTMFDetector {
                 hit = tierL(lanes, long)
             }
         }
-        guard let hit else { return }
+        guard let hit, !pairPrecedesOnset(hit.low, hit.high, onset: hit.onset),
+            !pairHasHarmonics(hit.low, hit.high, onset: hit.onset),
+            !echoExplains(hit.low, hit.high, count: hit.window)
+        else { return }
         let down = KeyState(
             digit: hit.digit, onsetSample: hit.onset, lastPresentSample: now, reportedSample: now,
-            tones: (hit.low, hit.high))
+            tones: (hit.low, hit.high), evidence: hit.evidence)
         key = down
         tracker = Tracker((hit.low, hit.high))
         handler(
             Event(
                 kind: .keyDown, digit: hit.digit, onsetSample: hit.onset, reportedSample: now,
                 keyDownReportedSample: now, durationSamples: now - hit.onset,
-                lowLevelDBm0: down.levels.low, highLevelDBm0: down.levels.high))
+                lowLevelDBm0: down.levels.low, highLevelDBm0: down.levels.high, evidence: hit.evidence))
     }
 
     /// A cheap necessary condition for a key that fills a window of `count` sub-blocks: the two oldest
@@ -272,6 +275,9 @@ extension DTMFDetector {
         var onset: Int64
         var low: Tone
         var high: Tone
+        /// The sub-blocks of the window the tones were fitted on.
+        var window: Int
+        var evidence: Event.Evidence
     }
 
     /// One tone measured over a window of `count` sub-blocks.
@@ -645,8 +651,19 @@ extension DTMFDetector {
                 model, fitStart: now - 120, span: Int(span), now: now, minimumLength: limits.minimumToneSamples,
                 wholeSubBlocks: true)
         else { return nil }
+        // Two harmonics of one voice can be as clean as a key over 22.5 ms: the same veto as tier L's,
+        // when there is a residual to look at (a clean key's is only its model error and rounding,
+        // which is periodic with the tones themselves).
+        if m.purity < 0.9,
+            harmonicLock(
+            m.low.tone, m.high.tone, count: count * Self.subBlockLength, now: now, cosine: c.cleanHarmonicCosine)
+        {
+            return nil
+        }
         let digit = DTMFDigit(row: lanes.row, column: lanes.column - 4)
-        return Hit(digit: digit, onset: onset, low: m.low.tone, high: m.high.tone)
+        return Hit(
+            digit: digit, onset: onset, low: m.low.tone, high: m.high.tone, window: count,
+            evidence: m.purity >= c.purity ? .clean : .noise)
     }
 
     /// Tier L: the 35 ms window, for a pair over speech or music.
@@ -733,7 +750,7 @@ extension DTMFDetector {
         else { return nil }
         return Hit(
             digit: DTMFDigit(row: lanes.row, column: lanes.column - 4), onset: onset, low: m.low.tone,
-            high: m.high.tone)
+            high: m.high.tone, window: count, evidence: speechPath ? .speech : .interfered)
     }
 
     /// True when the residual (the newest `count` samples less the fitted pair) is periodic and both
@@ -1142,7 +1159,7 @@ extension DTMFDetector {
         Event(
             kind: .keyUp, digit: key.digit, onsetSample: key.onsetSample, reportedSample: sampleCount,
             keyDownReportedSample: key.reportedSample, durationSamples: max(end - key.onsetSample, 0),
-            lowLevelDBm0: key.levels.low, highLevelDBm0: key.levels.high)
+            lowLevelDBm0: key.levels.low, highLevelDBm0: key.levels.high, evidence: key.evidence)
     }
 }
 

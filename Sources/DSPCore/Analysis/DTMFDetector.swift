@@ -65,7 +65,9 @@ public struct DTMFDetector: Sendable {
         public var stabilityDB: Double = 3
         /// The largest frequency deviation in tier A, as a fraction (the configurable outer limit is
         /// `frequencyTolerance`; tier A uses the smaller of the two).
-        public var cleanFrequencyTolerance: Double = 0.02
+        public var cleanFrequencyTolerance: Double = 0.016
+        /// The harmonic-lock veto's cosine in tier A (see `harmonicCosine`).
+        public var cleanHarmonicCosine: Double = 0.7
 
         // Tier L: 35 ms, a pair over speech or music.
         /// The share of the window's energy the tones must carry when the residual is speech-like.
@@ -104,6 +106,21 @@ public struct DTMFDetector: Sendable {
         /// The harmonic-lock veto's cosine on this path.
         public var speechPathHarmonicCosine: Double = 0.5
 
+        /// A pair both of whose tones were already sounding just before its onset, at least this loud
+        /// relative to the pair (dB), is part of music or speech that was there before, not a key.
+        public var preOnsetLevelDB: Double = -12
+        /// A pair either of whose tones has a second harmonic at least this loud relative to the tone (dB)
+        /// is two partials of music, not a key (whose generator keeps other frequencies 20 dB down).
+        public var harmonicLevelDB: Double = -12
+
+        // The echo reference (`process(_:reference:_:)`): a pair is the echo of what the line played when
+        // the reference held both tones, up to this delay earlier and at least this much louder.
+        /// The longest echo delay looked for, ms.
+        public var echoMaximumDelayMilliseconds: Double = 64
+        /// The least loss from the reference to the received echo, dB. An echo is at least 6 dB down;
+        /// the margin covers the line's filtering and a delay that is not a whole number of sub-blocks.
+        public var echoReturnLossDB: Double = 3
+
         public init() {}
     }
 
@@ -131,11 +148,26 @@ public struct DTMFDetector: Sendable {
         public var lowLevelDBm0: Double
         /// The level of the high-group tone, dBm0.
         public var highLevelDBm0: Double
+        /// What the pair stood out from when it was recognised.
+        public var evidence: Evidence
+
+        /// What a key's pair stood out from when the receiver recognised it: which of its tests it passed.
+        public enum Evidence: String, Sendable, Hashable, CaseIterable {
+            /// A clean pair over 22.5 ms (tier A).
+            case clean
+            /// A pair in white noise (tier A, the lower purity bar for a white residual).
+            case noise
+            /// A pair over speech or music over 35 ms (tier L).
+            case interfered
+            /// A pair at the level of speech (tier L's speech path).
+            case speech
+        }
 
         public init(
             kind: Kind, digit: DTMFDigit, onsetSample: Int64, reportedSample: Int64, keyDownReportedSample: Int64,
-            durationSamples: Int64, lowLevelDBm0: Double, highLevelDBm0: Double
+            durationSamples: Int64, lowLevelDBm0: Double, highLevelDBm0: Double, evidence: Evidence = .clean
         ) {
+            self.evidence = evidence
             self.keyDownReportedSample = keyDownReportedSample
             self.kind = kind
             self.digit = digit
@@ -199,6 +231,8 @@ public struct DTMFDetector: Sendable {
     /// Scratch space for the residual of the harmonic-lock veto and the gains of the change-point
     /// searches, allocated once.
     var residual: [Double]
+    /// What the line played, when the caller gives it (`process(_:reference:_:)`).
+    var echo: EchoReference
 
     /// A receiver with `configuration`. Allocates its buffers here and never again.
     public init(configuration: Configuration = Configuration()) {
@@ -210,6 +244,7 @@ public struct DTMFDetector: Sendable {
         self.ring = [SubBlock](repeating: SubBlock(), count: Self.ringCapacity)
         // Also the gains of the change-point searches (at most 400 samples).
         self.residual = [Double](repeating: 0, count: max(Self.longWindowSubBlocks * Self.subBlockLength, 400))
+        self.echo = EchoReference(bank: Self.bank)
     }
 
     /// Feeds `samples` (8 kHz, 16-bit linear) and calls `handler` for every key-down and key-up they
@@ -451,6 +486,14 @@ extension DTMFDetector {
         var minimumToneSamples: Int64
         var releaseSubBlocks: Int
         var interferedMinimumToneSamples: Int64
+        /// The echo reference's delays to search, in sub-blocks, and the largest received amplitude per
+        /// unit of reference amplitude that an echo can have.
+        var echoDelaySubBlocks: Int
+        /// `Configuration.preOnsetLevelDB` as a ratio of amplitudes.
+        var preOnsetRatio: Double
+        /// `Configuration.harmonicLevelDB` as a ratio of amplitudes.
+        var harmonicRatio: Double
+        var echoAmplitudeRatio: Double
 
         /// Tier A: the least power ratio of the chosen bins over the others in their groups, the largest
         /// amplitude ratio between the window's halves, and the twist range as high/low amplitude ratios
@@ -519,6 +562,13 @@ extension DTMFDetector {
                 tolerance: min(c.interferedFrequencyTolerance, c.frequencyTolerance),
                 separation: (DTMFDetector.longWindowSubBlocks - DTMFDetector.longWindowSubBlocks / 2) * length)
             minimumAmplitude = Level.sineAmplitude(dBm0: c.minimumLevelDBm0)
+            echoDelaySubBlocks = min(
+                Int((c.echoMaximumDelayMilliseconds * Double(DTMFDetector.sampleRate) / 1000
+                    / Double(DTMFDetector.subBlockLength)).rounded(.up)),
+                EchoReference.capacity - DTMFDetector.longWindowSubBlocks - EchoReference.sliceLength / DTMFDetector.subBlockLength)
+            echoAmplitudeRatio = amplitudeRatio(-c.echoReturnLossDB)
+            preOnsetRatio = amplitudeRatio(c.preOnsetLevelDB)
+            harmonicRatio = amplitudeRatio(c.harmonicLevelDB)
             minimumToneSamples = Int64((c.minimumToneMilliseconds * Double(DTMFDetector.sampleRate) / 1000).rounded())
             releaseSubBlocks = Int(
                 (c.releaseMilliseconds * Double(DTMFDetector.sampleRate) / 1000 / Double(DTMFDetector.subBlockLength))
@@ -538,11 +588,13 @@ extension DTMFDetector {
         var tones: (Tone, Tone)
         /// The tones' levels, dBm0, computed once (two logarithms) for the key-down and key-up events.
         var levels: (low: Double, high: Double)
+        var evidence: Event.Evidence
 
         init(
             digit: DTMFDigit, onsetSample: Int64, lastPresentSample: Int64, reportedSample: Int64,
-            tones: (Tone, Tone)
+            tones: (Tone, Tone), evidence: Event.Evidence
         ) {
+            self.evidence = evidence
             self.digit = digit
             self.onsetSample = onsetSample
             self.lastPresentSample = lastPresentSample
