@@ -66,6 +66,8 @@ let settable: [String: WritableKeyPath<DTMFDetector.Configuration, Double>] = [
     "speechPathHarmonicCosine": \.speechPathHarmonicCosine,
     "preOnsetLevelDB": \.preOnsetLevelDB,
     "harmonicLevelDB": \.harmonicLevelDB,
+    "weakerToneOverResidualDB": \.weakerToneOverResidualDB,
+    "lowerOctaveLevelDB": \.lowerOctaveLevelDB,
     "cleanHarmonicCosine": \.cleanHarmonicCosine,
     "echoMaximumDelayMilliseconds": \.echoMaximumDelayMilliseconds,
     "echoReturnLossDB": \.echoReturnLossDB,

@@ -640,6 +640,14 @@ extension DTMFDetector {
         let white =
             abs(m.residualCorrelation) <= c.whiteResidualCorrelation && limits.whiteTwistRange.contains(m.twist)
         guard m.purity >= (white ? c.whiteNoisePurity : c.purity) else { return nil }
+        // Outside white noise, the weaker tone must stand out of what else the window holds: a clean
+        // pair with a strong twist whose weak tone is smaller than the rest is a loud note with a
+        // partial beside it, not a key.
+        if !white {
+            let weaker = min(m.low.tone.amplitude, m.high.tone.amplitude)
+            let weakerShare = weaker * weaker / 2 * Double(count * Self.subBlockLength) / sums.energy
+            guard weakerShare >= limits.weakerToneRatio * (1 - m.purity) else { return nil }
+        }
         // The change point needs only the two frequencies, which are `fitTone`'s own first step (tier A
         // does not resolve the ambiguity, so they are the fits' offsets). The search also confirms that
         // the pair lasts to the present: a 20 ms tone ends inside the window.

@@ -63,14 +63,17 @@ extension DTMFDetector {
 
 // A key's tones are pure: a Q.23 generator keeps every other frequency 20 dB and more below them. A
 // note of music is a series of partials, and where two partials pass for a pair, the notes' other
-// partials sound too. The receiver looks at the second harmonic of each tone, in what is left of the
-// stretch since the onset once the two fitted tones are taken out: a key leaves noise there (in the
-// Q.24 battery and over speech at its level, at most -13 dB re the tone at 3 dB S/N, far lower
-// elsewhere); most false keys of the tuning half had a partial there within 12 dB of the tone.
+// partials sound too. The receiver looks at the second harmonic of each tone, and at the partials of
+// the octave below, in what is left of the stretch since the onset once the two fitted tones are taken
+// out: a key leaves noise there (in the Q.24 battery and over speech at its level, at most -13 dB re
+// the tone for a second harmonic at 3 dB S/N, and -4.6 dB for the octave below, where speech sounds
+// loudest); in about half the false keys of the tuning half a partial stood there within 12 dB of the
+// tone (second harmonic) or 3 dB (the octave below).
 
 extension DTMFDetector {
-    /// Whether either tone of the pair has a second harmonic at least `harmonicLevelDB` re its own
-    /// level over the samples from `onset` to now (at most the history's last `Self.harmonicSamples`).
+    /// Whether either tone of the pair has a second harmonic (or the low tone a third) at least
+    /// `harmonicLevelDB` re its own level, or a partial of the octave below (3/2 of the low tone, 1/2 of the high one) at least
+    /// `lowerOctaveLevelDB`, over the samples from `onset` to now (at most `Self.harmonicSamples`).
     ///
     /// Cost, only for a pair that passed every other test: two passes over those samples (the tones'
     /// complex amplitudes; then the residual's Hann-windowed DFT at both second harmonics).
@@ -111,30 +114,40 @@ extension DTMFDetector {
             let whole = dft(omega, from: 0, count)
             let aRe = 2 * whole.re / Double(count), aIm = 2 * whole.im / Double(count)
             let amplitude = (aRe * aRe + aIm * aIm).squareRoot()
-            // The residual x - Re(a_low·e^{jω_low n}) - Re(a_high·e^{jω_high n}), Hann-windowed, at both
-            // second harmonics.
+            // The residual x - Re(a_low·e^{jω_low n}) - Re(a_high·e^{jω_high n}), Hann-windowed, at the
+            // probes: both second harmonics and the low tone's third (the high tone's is above the band),
+            // then 3/2 of the low tone and 1/2 of the high one (partials of the octave below). Half the
+            // low tone (350-470 Hz) is not probed: speech's fundamental sounds there. The last lanes
+            // repeat the first, with the same limit.
+            let probes = SIMD8(
+                2 * omega[0], 2 * omega[1], 3 * omega[0], 2 * omega[0], 1.5 * omega[0], 0.5 * omega[1],
+                1.5 * omega[0], 0.5 * omega[1])
+            let reference = SIMD8(
+                amplitude[0], amplitude[1], amplitude[0], amplitude[0], amplitude[0], amplitude[1], amplitude[0],
+                amplitude[1])
             let (stepSin, stepCos) = sinCos(omega)
-            let (harmonicSin, harmonicCos) = sinCos(2 * omega)
-            let (windowSin, windowCos) = sinCos(SIMD2(repeating: 2 * Double.pi / Double(count - 1)))
+            var probeSin = SIMD8<Double>(), probeCos = SIMD8<Double>()
+            for lane in 0..<8 { (probeSin[lane], probeCos[lane]) = (Double.sin(probes[lane]), Double.cos(probes[lane])) }
+            let (windowSin, windowCos) = (Double.sin(2 * Double.pi / Double(count - 1)), Double.cos(2 * Double.pi / Double(count - 1)))
             var c = SIMD2<Double>(repeating: 1), s = SIMD2<Double>()
-            var hc = SIMD2<Double>(repeating: 1), hs = SIMD2<Double>()
-            var wc = SIMD2<Double>(repeating: 1), ws = SIMD2<Double>()
-            var hRe = SIMD2<Double>(), hIm = SIMD2<Double>(), weights = 0.0
+            var pc = SIMD8<Double>(repeating: 1), ps = SIMD8<Double>()
+            var wc = 1.0, ws = 0.0
+            var pRe = SIMD8<Double>(), pIm = SIMD8<Double>(), weights = 0.0
             var index = start
             for _ in 0..<count {
                 let model = aRe * c - aIm * s
-                let weight = 0.5 - 0.5 * wc[0]
-                let e = SIMD2(repeating: weight * (Double(history[index]) - model[0] - model[1]))
-                hRe += e * hc
-                hIm -= e * hs
+                let weight = 0.5 - 0.5 * wc
+                let e = SIMD8(repeating: weight * (Double(history[index]) - model[0] - model[1]))
+                pRe += e * pc
+                pIm -= e * ps
                 weights += weight
                 (c, s) = (c * stepCos - s * stepSin, s * stepCos + c * stepSin)
-                (hc, hs) = (hc * harmonicCos - hs * harmonicSin, hs * harmonicCos + hc * harmonicSin)
+                (pc, ps) = (pc * probeCos - ps * probeSin, ps * probeCos + pc * probeSin)
                 (wc, ws) = (wc * windowCos - ws * windowSin, ws * windowCos + wc * windowSin)
                 index = (index &+ 1) & mask
             }
-            let harmonicAmplitude = 2 * (hRe * hRe + hIm * hIm).squareRoot() / weights
-            return any(harmonicAmplitude .>= limits.harmonicRatio * amplitude)
+            let probeAmplitude = 2 * (pRe * pRe + pIm * pIm).squareRoot() / weights
+            return any(probeAmplitude .>= limits.harmonicRatios * reference)
         }
     }
 

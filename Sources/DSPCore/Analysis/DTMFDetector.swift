@@ -66,18 +66,21 @@ public struct DTMFDetector: Sendable {
         /// The largest frequency deviation in tier A, as a fraction (the configurable outer limit is
         /// `frequencyTolerance`; tier A uses the smaller of the two).
         public var cleanFrequencyTolerance: Double = 0.016
+        /// In tier A outside white noise, the least energy of the weaker tone relative to the residual's
+        /// (everything in the window but the pair), dB.
+        public var weakerToneOverResidualDB: Double = 0
         /// The harmonic-lock veto's cosine in tier A (see `harmonicCosine`).
         public var cleanHarmonicCosine: Double = 0.7
 
         // Tier L: 35 ms, a pair over speech or music.
         /// The share of the window's energy the tones must carry when the residual is speech-like.
-        public var interferedPurity: Double = 0.25
+        public var interferedPurity: Double = 0.4
         /// The share required when the residual is neither white nor speech-like.
         public var interferedOtherPurity: Double = 0.6
         /// The lag-1 correlation of the residual from which it counts as speech-like.
         public var speechResidualCorrelation: Double = 0.7
         /// The largest frequency deviation, as a fraction.
-        public var interferedFrequencyTolerance: Double = 0.01
+        public var interferedFrequencyTolerance: Double = 0.006
         /// The largest amplitude difference between the halves, and between a quarter and the mean, dB.
         public var interferedStabilityDB: Double = 3
         public var interferedQuarterStabilityDB: Double = 4
@@ -89,15 +92,15 @@ public struct DTMFDetector: Sendable {
         /// The harmonic-lock veto: when the residual is periodic (normalised autocorrelation at least
         /// this) and both tones are near-harmonics of its period (cosine at least `harmonicCosine`), the
         /// "tones" are two harmonics of one voice.
-        public var harmonicCorrelation: Double = 0.7
-        public var harmonicCosine: Double = 0.9
+        public var harmonicCorrelation: Double = 0.5
+        public var harmonicCosine: Double = 0.7
 
         // Tier L's speech path: a digit at the level of speech. Tried when tier L fails and the residual
         // is speech-like; purity is measured on the first difference of the signal (a gentle high-pass
         // that takes the speech energy below 600 Hz out of the count), and the stability and margin
         // limits make room for speech beating with the tones. Its harmonic veto is stricter.
         /// The tones' share of the differenced window's energy.
-        public var speechPathPurity: Double = 0.5
+        public var speechPathPurity: Double = 0.6
         /// The least margin over the other bins of each group, dB.
         public var speechPathGroupMarginDB: Double = 2
         /// The largest amplitude difference between the halves, and between a quarter and the mean, dB.
@@ -111,7 +114,9 @@ public struct DTMFDetector: Sendable {
         public var preOnsetLevelDB: Double = -12
         /// A pair either of whose tones has a second harmonic at least this loud relative to the tone (dB)
         /// is two partials of music, not a key (whose generator keeps other frequencies 20 dB down).
-        public var harmonicLevelDB: Double = -12
+        public var harmonicLevelDB: Double = -14
+        /// The same for a partial of the octave below either tone (3/2 of the low tone, 1/2 of the high).
+        public var lowerOctaveLevelDB: Double = -3
 
         // The echo reference (`process(_:reference:_:)`): a pair is the echo of what the line played when
         // the reference held both tones, up to this delay earlier and at least this much louder.
@@ -491,8 +496,11 @@ extension DTMFDetector {
         var echoDelaySubBlocks: Int
         /// `Configuration.preOnsetLevelDB` as a ratio of amplitudes.
         var preOnsetRatio: Double
-        /// `Configuration.harmonicLevelDB` as a ratio of amplitudes.
-        var harmonicRatio: Double
+        /// `Configuration.harmonicLevelDB` (four lanes) and `lowerOctaveLevelDB` (four) as ratios of
+        /// amplitudes, in the order of `pairHasHarmonics`'s probes.
+        var harmonicRatios: SIMD8<Double>
+        /// `Configuration.weakerToneOverResidualDB` as a ratio of energies.
+        var weakerToneRatio: Double
         var echoAmplitudeRatio: Double
 
         /// Tier A: the least power ratio of the chosen bins over the others in their groups, the largest
@@ -568,7 +576,10 @@ extension DTMFDetector {
                 EchoReference.capacity - DTMFDetector.longWindowSubBlocks - EchoReference.sliceLength / DTMFDetector.subBlockLength)
             echoAmplitudeRatio = amplitudeRatio(-c.echoReturnLossDB)
             preOnsetRatio = amplitudeRatio(c.preOnsetLevelDB)
-            harmonicRatio = amplitudeRatio(c.harmonicLevelDB)
+            weakerToneRatio = Double.pow(10, c.weakerToneOverResidualDB / 10)
+            harmonicRatios = SIMD8(
+                lowHalf: SIMD4(repeating: amplitudeRatio(c.harmonicLevelDB)),
+                highHalf: SIMD4(repeating: amplitudeRatio(c.lowerOctaveLevelDB)))
             minimumToneSamples = Int64((c.minimumToneMilliseconds * Double(DTMFDetector.sampleRate) / 1000).rounded())
             releaseSubBlocks = Int(
                 (c.releaseMilliseconds * Double(DTMFDetector.sampleRate) / 1000 / Double(DTMFDetector.subBlockLength))
