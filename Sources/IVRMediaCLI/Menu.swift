@@ -108,6 +108,15 @@ struct Simulate: ParsableCommand {
     @Option(help: "Stop after this much call time, seconds.")
     var maxSeconds: Int = 3600
 
+    @Option(
+        help: ArgumentHelp(
+            "Add the line's echo of what it plays to the caller's audio, this many dB down (an analogue line without an echo canceller: at least 6).",
+            valueName: "dB"))
+    var echoLossDb: Double?
+
+    @Option(help: ArgumentHelp("How late the echo comes back after it is played, ms (with --echo-loss-db).", valueName: "ms"))
+    var echoDelayMs: Double = 20
+
     func run() throws {
         guard let startDate = Timestamp.parse(start) else {
             throw CLIError(.usage, "--start \"\(start)\" is not an ISO 8601 time such as 2027-03-14T18:59:00+03:00")
@@ -116,6 +125,12 @@ struct Simulate: ParsableCommand {
             throw CLIError(.usage, "--transfer-result must be ok, busy, noanswer or failed, not \"\(transferResult)\"")
         }
         guard maxSeconds > 0 else { throw CLIError(.usage, "--max-seconds must be positive") }
+        if let echoLossDb, !(echoLossDb >= 0 && echoLossDb <= 100) {
+            throw CLIError(.usage, "--echo-loss-db must be from 0 to 100 dB, not \(echoLossDb)")
+        }
+        guard echoDelayMs >= 0 && echoDelayMs <= 1000 else {
+            throw CLIError(.usage, "--echo-delay-ms must be from 0 to 1000 ms, not \(echoDelayMs)")
+        }
         if let heard { _ = try AudioOutput.format(for: heard, encoding: nil) }
         let (configuration, warnings) = try MenuFile.load(menu)
         for warning in warnings { StandardError.write("\(warning)\n") }
@@ -126,6 +141,7 @@ struct Simulate: ParsableCommand {
 
         var options = CallSimulation.Options(line: line, did: did, caller: callerID, start: startDate)
         options.transferResult = result
+        options.echo = echoLossDb.map { CallSimulation.Echo(delayMilliseconds: echoDelayMs, lossDB: $0) }
         var out = OutputLines()
         var simulation = CallSimulation(configuration: configuration, library: library, options: options) {
             out.append($0)

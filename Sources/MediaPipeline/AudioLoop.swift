@@ -80,6 +80,8 @@ public final class AudioLoop<Device: DuplexAudio>: @unchecked Sendable {
     private var playback: [Int16]
     private var lineIn: [Int16]
     private var lineOut: [Int16]
+    /// What the line is playing while its capture comes in: its part of the previous period's playback.
+    private var lineReference: [Int16]
 
     /// A loop over `device` with one mixer per line; allocates everything it will use.
     public init(device: Device, mixers: [MixerBox], durationSeconds: Double?, pacing: AudioPacing) {
@@ -98,6 +100,7 @@ public final class AudioLoop<Device: DuplexAudio>: @unchecked Sendable {
         playback = [Int16](repeating: 0, count: period * lines)
         lineIn = [Int16](repeating: 0, count: period)
         lineOut = [Int16](repeating: 0, count: period)
+        lineReference = [Int16](repeating: 0, count: period)
         limit = durationSeconds.map { Int64(($0 * 8000).rounded()) }
         self.pacing = pacing
     }
@@ -207,14 +210,23 @@ public final class AudioLoop<Device: DuplexAudio>: @unchecked Sendable {
                     for frame in 0..<period { input[frame] = captured[frame * lines + line] }
                 }
             }
+            // The previous period's playback is what the line plays while this capture comes in (the
+            // device plays one period while it captures the next): the receiver's echo reference.
+            playback.withUnsafeBufferPointer { played in
+                lineReference.withUnsafeMutableBufferPointer { reference in
+                    for frame in 0..<period { reference[frame] = played[frame * lines + line] }
+                }
+            }
             // A key stops the prompts that allow barge-in right at the sample it is reported at: the
             // mixer renders up to there, stops them (with its fade), and renders the rest.
             var stopAt: Int?
             lineIn.withUnsafeBufferPointer { input in
-                detectors[line].process(input) { event in
-                    if event.kind == .keyDown {
-                        post(.key(line: line, digit: event.digit, sample: event.reportedSample))
-                        if stopAt == nil { stopAt = Int(event.reportedSample - position) }
+                lineReference.withUnsafeBufferPointer { reference in
+                    detectors[line].process(input, reference: reference) { event in
+                        if event.kind == .keyDown {
+                            post(.key(line: line, digit: event.digit, sample: event.reportedSample))
+                            if stopAt == nil { stopAt = Int(event.reportedSample - position) }
+                        }
                     }
                 }
             }

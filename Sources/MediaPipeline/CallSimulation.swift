@@ -13,6 +13,11 @@ import PromptMixer
 /// prompt's end, a key's report, a timer's deadline). A barge-in stops the prompt in the next frame
 /// (within 20 ms, with the mixer's 4 ms fade).
 ///
+/// The receiver hears the caller with what the line played over the same time as its reference (the
+/// previous frame's output: a line plays a frame while the next is captured), so that the echo of a
+/// prompt is never a key. `Options.echo` adds such an echo to the caller's audio, as an analogue line
+/// without an echo canceller would.
+///
 /// A bridged transfer is answered by the simulated far end with `transferResult` after a ring: `ok`
 /// after 2 s, `busy` after 1 s, `noanswer` after the transfer's `ring_timeout_s`, `failed` at once.
 public struct CallSimulation {
@@ -23,12 +28,28 @@ public struct CallSimulation {
         public var start: Date
         public var transferResult: TransferResult = .ok
         public var callID = "sim-1"
+        /// The line's echo added to the caller's audio, if any.
+        public var echo: Echo?
+        /// Whether the receiver takes what the line plays as its reference (on, as on a live line).
+        public var echoReference = true
 
         public init(line: String? = nil, did: String? = nil, caller: String? = nil, start: Date) {
             self.line = line
             self.did = did
             self.caller = caller
             self.start = start
+        }
+    }
+
+    /// What the line sends back of what it plays: band-limited to 300-3400 Hz, `lossDB` down, and
+    /// `delayMilliseconds` late after it is played (a frame after it is rendered).
+    public struct Echo: Sendable, Hashable {
+        public var delayMilliseconds: Double
+        public var lossDB: Double
+
+        public init(delayMilliseconds: Double, lossDB: Double) {
+            self.delayMilliseconds = delayMilliseconds
+            self.lossDB = lossDB
         }
     }
 
@@ -63,6 +84,16 @@ public struct CallSimulation {
         let limit = Int64(maximumSeconds * CallSession.sampleRate)
         var callerFrame = [Int16](repeating: 0, count: Self.frameLength)
         var out = [Int16](repeating: 0, count: Self.frameLength)
+        /// What the line plays while the current frame is captured: the previous frame's output.
+        var playing = [Int16](repeating: 0, count: Self.frameLength)
+        // The echo: what the line played, filtered and attenuated, comes back `echoDelay` samples after
+        // it was rendered; a ring holds the echo of the last `echoDelay + frameLength` samples heard.
+        var echoFilter = TelephoneBand.Filter()
+        let echoGain = options.echo.map { Level.pow10(dB: -$0.lossDB) } ?? 0
+        let echoDelay =
+            Self.frameLength
+            + Int(((options.echo?.delayMilliseconds ?? 0) * Double(CallSession.sampleRate) / 1000).rounded())
+        var echoRing = [Double](repeating: 0, count: options.echo == nil ? 0 : echoDelay + Self.frameLength)
         var position: Int64 = 0
         session.start(Router.CallInfo(line: options.line, did: options.did, caller: options.caller))
         while !session.ended, position < limit {
@@ -71,15 +102,22 @@ public struct CallSimulation {
             var events: [(sample: Int64, order: Int, event: FrameEvent)] = []
             let start = Int(position)
             for i in 0..<Self.frameLength {
-                callerFrame[i] = start + i < caller.count ? caller[start + i] : 0
+                let voice = start + i < caller.count ? Double(caller[start + i]) : 0
+                let back = start + i - echoDelay
+                callerFrame[i] = Saturate.int16(voice + (back >= 0 && !echoRing.isEmpty ? echoRing[back % echoRing.count] : 0))
             }
             var stopAt: Int?
+            let record = { (event: DTMFDetector.Event) in
+                if event.kind == .keyDown {
+                    events.append((event.reportedSample, events.count, .key(event.digit)))
+                    if stopAt == nil { stopAt = Int(event.reportedSample - position) }
+                }
+            }
             callerFrame.withUnsafeBufferPointer { frame in
-                detector.process(frame) { event in
-                    if event.kind == .keyDown {
-                        events.append((event.reportedSample, events.count, .key(event.digit)))
-                        if stopAt == nil { stopAt = Int(event.reportedSample - position) }
-                    }
+                if options.echoReference {
+                    playing.withUnsafeBufferPointer { detector.process(frame, reference: $0, record) }
+                } else {
+                    detector.process(frame, record)
                 }
             }
             // As on a live line: a key stops the prompts that allow barge-in at the sample it is reported.
@@ -95,6 +133,10 @@ public struct CallSimulation {
                 }
             }
             heard += out
+            playing = out
+            if !echoRing.isEmpty {
+                for i in 0..<Self.frameLength { echoRing[(start + i) % echoRing.count] = echoGain * echoFilter.step(Double(out[i])) }
+            }
             events.sort { ($0.sample, $0.order) < ($1.sample, $1.order) }
             for item in events where !session.ended {
                 switch item.event {

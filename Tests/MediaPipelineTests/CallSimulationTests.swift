@@ -53,13 +53,17 @@ import Testing
         func ms(_ event: String) -> Int? { first(event)?["t_ms"] as? Int }
     }
 
-    static func simulate(_ configuration: MenuConfiguration, caller: [Int16]) throws -> Run {
+    static func simulate(
+        _ configuration: MenuConfiguration, caller: [Int16], echo: CallSimulation.Echo? = nil, echoReference: Bool = true
+    ) throws -> Run {
         let library = try MenuPrompts.load(configuration)
         var lines: [String] = []
-        var simulation = CallSimulation(
-            configuration: configuration, library: library,
-            options: CallSimulation.Options(start: Date(timeIntervalSince1970: 1_800_000_000))
-        ) { lines.append($0) }
+        var options = CallSimulation.Options(start: Date(timeIntervalSince1970: 1_800_000_000))
+        options.echo = echo
+        options.echoReference = echoReference
+        var simulation = CallSimulation(configuration: configuration, library: library, options: options) {
+            lines.append($0)
+        }
         let heard = caller.withUnsafeBufferPointer { simulation.run(caller: $0, maximumSeconds: 60) }
         let events = try lines.map {
             try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
@@ -137,5 +141,44 @@ import Testing
         let second = try Self.simulate(configuration, caller: caller)
         #expect(first.lines == second.lines)
         #expect(first.heard == second.heard)
+    }
+
+    /// A prompt root whose greeting plays the pair of '9' (an announcement that sounds the key to press):
+    /// 0.3 s of 440 Hz, then the pair for 0.2 s at -6 dBm0 per tone, then 0.5 s of 440 Hz.
+    static func tonePromptRoot() throws -> String {
+        let root = try promptRoot()
+        var signal: [Double] = []
+        var a = SineOscillator(frequency: 440, sampleRate: 8000, amplitude: Level.sineAmplitude(dBm0: -15))
+        for _ in 0..<2400 { signal.append(a.next()) }
+        DTMFGenerator(levelDBm0: -6, onMilliseconds: 200).addTone(.nine, to: &signal, at: signal.count)
+        for _ in 0..<4000 { signal.append(a.next()) }
+        try AudioFile.write(
+            DecodedAudio(sampleRate: 8000, channels: [signal.map(Saturate.int16)]),
+            to: root + "/ru/greeting.wav", format: .wav)
+        return root
+    }
+
+    @Test(arguments: [(0.0, 6.0), (20, 6), (44, 10)])
+    func theEchoOfAPromptThatPlaysAKeyIsNoKey(delayMilliseconds: Double, lossDB: Double) throws {
+        let configuration = try Self.menu(root: Self.tonePromptRoot())
+        let echo = CallSimulation.Echo(delayMilliseconds: delayMilliseconds, lossDB: lossDB)
+        // The caller says nothing: all the line hears is the echo of its greeting.
+        let run = try Self.simulate(configuration, caller: [], echo: echo)
+        #expect(run.first("dtmf") == nil, "\(run.first("dtmf") ?? [:])")
+        #expect(run.first("transfer") == nil)
+        #expect(run.first("hangup") != nil)
+        // The receiver without the line's playback as its reference hears the echo as the key.
+        let deaf = try Self.simulate(configuration, caller: [], echo: echo, echoReference: false)
+        #expect(deaf.first("dtmf")?["digit"] as? String == "9")
+    }
+
+    @Test func aKeyPressedOverTheEchoIsHeard() throws {
+        let configuration = try Self.menu(root: Self.tonePromptRoot())
+        let echo = CallSimulation.Echo(delayMilliseconds: 20, lossDB: 6)
+        let caller = Self.caller(key: .nine, leadMilliseconds: 800)
+        let run = try Self.simulate(configuration, caller: caller, echo: echo)
+        let key = try #require(run.ms("dtmf"))
+        #expect(key >= 800 + 22 && key <= 800 + 45, "key reported at \(key) ms")
+        #expect(run.first("transfer")?["to"] as? String == "queue:x")
     }
 }

@@ -13,18 +13,31 @@ public enum TelephoneBand {
     /// The gain above peak normalisation that the hot copy's soft clipper is driven with, dB.
     public static let hotDriveDB = 6.0
 
+    /// The band filter as a stream: one sample in, one out.
+    public struct Filter: Sendable {
+        var sections: (Biquad, Biquad, Biquad, Biquad)
+
+        public init(sampleRate: Double = 8000) {
+            // The Q of the two sections of a fourth-order Butterworth filter.
+            let q = (0.541_196_1, 1.306_563_0)
+            sections = (
+                Biquad.highPass(cutoffHz: lowEdgeHz, q: q.0, sampleRate: sampleRate),
+                Biquad.highPass(cutoffHz: lowEdgeHz, q: q.1, sampleRate: sampleRate),
+                Biquad.lowPass(cutoffHz: highEdgeHz, q: q.0, sampleRate: sampleRate),
+                Biquad.lowPass(cutoffHz: highEdgeHz, q: q.1, sampleRate: sampleRate)
+            )
+        }
+
+        /// The next output sample for input `x`.
+        public mutating func step(_ x: Double) -> Double {
+            sections.3.step(sections.2.step(sections.1.step(sections.0.step(x))))
+        }
+    }
+
     /// `samples` (8 kHz) band-limited to 300-3400 Hz.
     public static func filter(_ samples: [Double], sampleRate: Double = 8000) -> [Double] {
-        // The Q of the two sections of a fourth-order Butterworth filter.
-        let qs = [0.541_196_1, 1.306_563_0]
-        var sections: [Biquad] = []
-        for q in qs { sections.append(Biquad.highPass(cutoffHz: lowEdgeHz, q: q, sampleRate: sampleRate)) }
-        for q in qs { sections.append(Biquad.lowPass(cutoffHz: highEdgeHz, q: q, sampleRate: sampleRate)) }
-        var output = samples
-        for var section in sections {
-            for i in output.indices { output[i] = section.step(output[i]) }
-        }
-        return output
+        var filter = Filter(sampleRate: sampleRate)
+        return samples.map { filter.step($0) }
     }
 
     /// `samples` band-limited, scaled by `gain` and rounded to 16 bits.
@@ -47,7 +60,7 @@ public enum TelephoneBand {
     }
 
     /// One second-order section (RBJ's cookbook forms), direct form I.
-    struct Biquad {
+    struct Biquad: Sendable {
         var b0, b1, b2, a1, a2: Double
         var x1 = 0.0, x2 = 0.0, y1 = 0.0, y2 = 0.0
 
