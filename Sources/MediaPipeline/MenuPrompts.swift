@@ -2,8 +2,8 @@ import Foundation
 import IVRRouting
 import PromptMixer
 
-/// The prompts a menu file can play, loaded from its `prompts.root` once, and the prompt check of
-/// `ivrmedia check`.
+/// The prompts a menu file can play, loaded from its `prompts.root` once, and the prompt checks of
+/// `ivrmedia check`: missing files here, prompts heard as keys in `MenuPrompts+Keys.swift`.
 public enum MenuPrompts {
     /// Every (prompt, language) pair the configuration can play: each prompt it names (templates
     /// expanded with each line's `vars`) in each supported language (language-neutral prompts once), and
@@ -16,11 +16,7 @@ public enum MenuPrompts {
             if seen.insert(request).inserted { requests.append(request) }
         }
         for id in promptIDs(configuration) where configuration.prompts.items[id]?.isAlias != true {
-            if configuration.prompts.items[id]?.languageNeutral == true {
-                add(id, nil)
-            } else {
-                for language in configuration.languages.supported { add(id, language) }
-            }
+            for language in languages(of: id, configuration) { add(id, language) }
         }
         for language in configuration.languages.supported {
             for id in sayIDs(language: language) { add(id, language) }
@@ -30,14 +26,28 @@ public enum MenuPrompts {
 
     /// The prompt ids a configuration names, with `${vars.*}` expanded for every line.
     static func promptIDs(_ configuration: MenuConfiguration) -> [String] {
-        var ids: [String] = []
+        namedPrompts(configuration).map(\.id)
+    }
+
+    /// Each prompt id a configuration names (`${vars.*}` expanded for every line), once, with the first
+    /// place in the file that names it, in the order of the file: where the checks report a prompt.
+    static func namedPrompts(
+        _ configuration: MenuConfiguration
+    ) -> [(id: String, place: MenuConfiguration.PromptReference)] {
+        var named: [(id: String, place: MenuConfiguration.PromptReference)] = []
         var seen = Set<String>()
         for reference in configuration.promptReferences {
             for id in configuration.lineExpansions(of: reference.template).map(\.value) where seen.insert(id).inserted {
-                ids.append(id)
+                named.append((id, reference))
             }
         }
-        return ids
+        return named
+    }
+
+    /// The languages prompt `id` is requested in: nil alone for a language-neutral prompt, otherwise each
+    /// supported language.
+    static func languages(of id: String, _ configuration: MenuConfiguration) -> [String?] {
+        configuration.prompts.items[id]?.languageNeutral == true ? [nil] : configuration.languages.supported
     }
 
     /// Every id `say` can use in `language`: each key, and the words of numbers.
@@ -71,27 +81,19 @@ public enum MenuPrompts {
     public static func check(_ configuration: MenuConfiguration, _ library: PromptLibrary) -> [ConfigurationProblem] {
         let missing = Set(library.missing)
         var problems: [ConfigurationProblem] = []
-        var reported = Set<String>()
-        for reference in configuration.promptReferences {
-            for id in configuration.lineExpansions(of: reference.template).map(\.value)
-            where !reported.contains(id) && configuration.prompts.items[id]?.isAlias != true {
-                let languages: [String?] =
-                    configuration.prompts.items[id]?.languageNeutral == true
-                    ? [nil] : configuration.languages.supported
-                let absent = languages.filter { missing.contains(PromptRequest(id: id, language: $0)) }
-                guard !absent.isEmpty else { continue }
-                reported.insert(id)
-                let all = absent.count == languages.count
-                let which = absent.map { $0 ?? "neutral" }.joined(separator: ", ")
-                problems.append(
-                    ConfigurationProblem(
-                        all ? .error : .warning, file: configuration.path, line: reference.line,
-                        column: reference.column,
-                        message: all
-                            ? "prompt `\(id)` has no file under \(configuration.prompts.root) in any language"
-                            : "prompt `\(id)` has no file for \(which) under \(configuration.prompts.root) (skipped in calls)"
-                    ))
-            }
+        for (id, place) in namedPrompts(configuration) where configuration.prompts.items[id]?.isAlias != true {
+            let languages = languages(of: id, configuration)
+            let absent = languages.filter { missing.contains(PromptRequest(id: id, language: $0)) }
+            guard !absent.isEmpty else { continue }
+            let all = absent.count == languages.count
+            let which = absent.map { $0 ?? "neutral" }.joined(separator: ", ")
+            problems.append(
+                ConfigurationProblem(
+                    all ? .error : .warning, file: configuration.path, line: place.line, column: place.column,
+                    message: all
+                        ? "prompt `\(id)` has no file under \(configuration.prompts.root) in any language"
+                        : "prompt `\(id)` has no file for \(which) under \(configuration.prompts.root) (skipped in calls)"
+                ))
         }
         return problems
     }
