@@ -50,7 +50,7 @@ extension MenuPrompts {
                 problems.append(
                     ConfigurationProblem(
                         .warning, file: configuration.path, line: place.line, column: place.column,
-                        message: "prompt '\(id)' (\(language)) is heard as key '\(first.digit)' at "
+                        message: "prompt `\(id)` (\(language)) is heard as key '\(first.digit)' at "
                             + "\(twoDecimals(first.seconds)) s (\(copy)): "
                             + "a caller on an echoing line could be routed by it"
                     ))

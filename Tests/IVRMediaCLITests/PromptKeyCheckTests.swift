@@ -80,7 +80,7 @@ struct PromptKeyCheckTests {
         #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
         #expect(
             Self.keyWarnings(result) == [
-                "menu.yaml:15:21: warning: prompt 'press_nine' (en) is heard as key '9' at 0.85 s (native copy): "
+                "menu.yaml:15:21: warning: prompt `press_nine` (en) is heard as key '9' at 0.85 s (native copy): "
                     + "a caller on an echoing line could be routed by it"
             ], "\(result.standardOutput)")
         #expect(result.lines.last == "menu.yaml: 0 errors, 1 warning, 0/0 tests passed", "\(result.standardOutput)")
@@ -103,7 +103,7 @@ struct PromptKeyCheckTests {
         #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
         #expect(
             Self.keyWarnings(result) == [
-                "menu.yaml:15:21: warning: prompt 'faint_five' (en) is heard as key '5' at 6.50 s "
+                "menu.yaml:15:21: warning: prompt `faint_five` (en) is heard as key '5' at 6.50 s "
                     + "(loud telephone-band copy): a caller on an echoing line could be routed by it"
             ], "\(result.standardOutput)")
     }

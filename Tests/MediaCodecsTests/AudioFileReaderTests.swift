@@ -49,6 +49,33 @@ struct AudioFileReaderTests {
         #expect(abs(levelDB) < 0.02)
     }
 
+    /// A header's rate is a claim: one that no telephone audio has is a corrupt file (named in the
+    /// error), never a filter sized by it; the edges of the range are read.
+    @Test(
+        "A header rate outside 4,000-384,000 Hz is corrupt",
+        arguments: [1, 3999, 384_001, 1_000_001, 4_202_304, 2_143_817_176])
+    func headerRateOutOfRange(rate: Int) throws {
+        let directory = try TestDirectory()
+        let path = try directory.write(
+            TestFiles.wav(samples: [Int16](repeating: 100, count: 800), sampleRate: rate, channelCount: 1),
+            to: "rate-\(rate).wav")
+        let error = try #require(throws: AudioFileError.self) { _ = try AudioFile.read(path: path) }
+        #expect(error.code == .corrupt)
+        #expect(error.path == path)
+        #expect(error.message.contains("\(rate) Hz"), "\(error.message)")
+    }
+
+    @Test("Header rates at the edges of the range are read", arguments: [4000, 384_000])
+    func headerRateAtTheEdges(rate: Int) throws {
+        let directory = try TestDirectory()
+        let path = try directory.write(
+            TestFiles.wav(samples: [Int16](repeating: 100, count: rate / 10), sampleRate: rate, channelCount: 1),
+            to: "rate-\(rate).wav")
+        let audio = try AudioFile.read(path: path)
+        #expect(audio.sampleRate == 8000)
+        #expect(abs(audio.frameCount - 800) <= 1)
+    }
+
     /// Reading in blocks of odd sizes gives the same samples as reading everything, and progress
     /// climbs to 1.
     @Test("Block reads equal a whole read, with progress", arguments: [8000, 44100])

@@ -160,25 +160,31 @@ public final class AudioFileReader: @unchecked Sendable {
             closeWhenDone: false)
     }
 
+    /// The sample rates read: from below narrowband telephony to the highest rate of studio audio. A
+    /// header outside them is corrupt, not a file to resample.
+    public static let sampleRates = 4000...384_000
+    /// The channel counts read.
+    public static let channelCounts = 1...1024
+
     private init(
         descriptor: Int32, ownsDescriptor: Bool, path: String, format: AudioFileFormat, outputSampleRate: Int?,
         raw: RawParameters
     ) throws(AudioFileError) {
         var info = SF_INFO()
         if format.isRaw {
-            guard raw.sampleRate > 0, raw.channelCount > 0, raw.channelCount <= 1024 else {
+            guard Self.sampleRates.contains(raw.sampleRate), Self.channelCounts.contains(raw.channelCount) else {
                 if ownsDescriptor { _ = closeDescriptor(descriptor) }
                 throw AudioFileError(
                     code: .invalidArgument, path: path,
                     message:
-                        "raw audio needs a positive rate and channel count, not \(raw.sampleRate) Hz × \(raw.channelCount)"
+                        "raw audio needs a rate of 4,000 to 384,000 Hz and 1 to 1,024 channels, not \(raw.sampleRate) Hz × \(raw.channelCount)"
                 )
             }
             info.samplerate = Int32(raw.sampleRate)
             info.channels = Int32(raw.channelCount)
             info.format = format.sndfileWriteFormat
         }
-        if let outputSampleRate, outputSampleRate <= 0 || outputSampleRate > 1_000_000 {
+        if let outputSampleRate, !Self.sampleRates.contains(outputSampleRate) {
             if ownsDescriptor { _ = closeDescriptor(descriptor) }
             throw AudioFileError(
                 code: .invalidArgument, path: path, message: "output sample rate \(outputSampleRate) Hz is out of range"
@@ -209,10 +215,16 @@ public final class AudioFileReader: @unchecked Sendable {
         {
             throw AudioFileError(code: .truncated, path: path, message: problem)
         }
-        guard handle.info.channels > 0, handle.info.samplerate > 0 else {
+        // The header's rate and channel count are claims: bounded before they size a filter or a buffer.
+        guard Self.channelCounts.contains(Int(handle.info.channels)) else {
             throw AudioFileError(
                 code: .corrupt, path: path,
-                message: "header gives \(handle.info.channels) channels at \(handle.info.samplerate) Hz")
+                message: "the header claims \(handle.info.channels) channels (1 to 1,024 are read)")
+        }
+        guard Self.sampleRates.contains(Int(handle.info.samplerate)) else {
+            throw AudioFileError(
+                code: .corrupt, path: path,
+                message: "the header claims \(handle.info.samplerate) Hz, a rate no telephone audio has (4,000 to 384,000 Hz are read)")
         }
 
         self.handle = handle
