@@ -1,7 +1,8 @@
 # ivrmedia: the README's commands. Each target installs what it needs (Debian 12 with Swift).
 #   make demo   build, make a demo call recording with `ivrmedia generate`, find its keys with `ivrmedia detect`,
 #               then play it through Example A with `ivrmedia check` and `ivrmedia simulate`
-#   make test   install the libraries and test material, build, and run every test
+#   make test   install the libraries and test material (the talk-off subset too), build, and run every test
+#   make talkoff-corpus   build the whole talk-off corpus for Bench (about 24 hours of audio)
 #   make bench  run the benchmarks in Bench/ (release builds) and the comparison with SpanDSP
 
 SWIFT ?= swift
@@ -9,7 +10,8 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Build: the three C libraries of the package.
 BUILD_PACKAGES := pkg-config libsndfile1-dev libopus-dev libasound2-dev
-# Tests: the talk-off and speech corpus (Debian's Asterisk prompts and music on hold); a JACK server
+# Tests: the speech corpus (Debian's Asterisk prompts and music on hold; the talk-off subset has its own
+# target below, which `make test` runs); a JACK server
 # (dummy backend) and alsa-lib's jack plugin, which pace the AudioIO tests in real time with no sound card.
 TEST_PACKAGES := $(BUILD_PACKAGES) asterisk-core-sounds-en-wav asterisk-core-sounds-ru-wav \
 	asterisk-moh-opsound-wav jackd2 libasound2-plugins
@@ -70,7 +72,7 @@ demo: build
 	$$bin/ivrmedia convert $(DEMO_DIR)/heard.raw $(DEMO_DIR)/heard-live.wav; \
 	echo "== What the caller heard on the line: $(DEMO_DIR)/heard-live.wav"
 
-test: deps-test
+test: deps-test talkoff-subset
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-xctest
 
@@ -80,6 +82,30 @@ bench: deps-bench
 	cd Bench && $(SWIFT) run -c release dtmf-compare
 	cd Bench && $(SWIFT) run -c release simulate-speed
 	cd Bench && $(SWIFT) run -c release e1-bench
+
+# The talk-off corpus (Bench/Scripts/talkoff-corpus): music and speech from Debian packages, 8 kHz, as
+# it is (native) and as a hot telephone line delivers it (hot), in two fixed halves, tune and check.
+# `make talkoff-corpus` builds all of it (about 24 hours) in $(TALKOFF_DIR); `make talkoff-subset`
+# builds the fixed part of the check half listed in Bench/Scripts/talkoff-subset.txt (about 2 hours,
+# from small packages) in .build/talkoff-subset. FORCE=1 builds files again; JOBS=N runs N at a time.
+TALKOFF_DIR ?= Bench/.corpus/talkoff
+TALKOFF_SUBSET_DIR := .build/talkoff-subset
+TALKOFF_TOOLS := python3 sox libsox-fmt-base festival festvox-kdlpc16k
+TALKOFF_PACKAGES := $(TALKOFF_TOOLS) opus-tools supertux-data supertuxkart-data hedgewars-data \
+	warzone2100-music megaglest-data extremetuxracer-data xmoto-data frozen-bubble-data lincity-ng-data \
+	asterisk-core-sounds-en-wav asterisk-core-sounds-ru-wav
+TALKOFF_SUBSET_PACKAGES := $(TALKOFF_TOOLS) asterisk-core-sounds-en-wav asterisk-core-sounds-ru-wav \
+	frozen-bubble-data xmoto-data extremetuxracer-data lincity-ng-data
+
+.PHONY: talkoff-corpus talkoff-subset
+
+talkoff-corpus:
+	$(call install_missing,$(TALKOFF_PACKAGES))
+	Bench/Scripts/talkoff-corpus $(TALKOFF_DIR)
+
+talkoff-subset:
+	$(call install_missing,$(TALKOFF_SUBSET_PACKAGES))
+	Bench/Scripts/talkoff-corpus --subset Bench/Scripts/talkoff-subset.txt $(TALKOFF_SUBSET_DIR)
 
 clean:
 	rm -rf .build Bench/.build
