@@ -101,7 +101,8 @@ struct KeyFormatter {
                 "{\"file\":\(JSON.string(file)),\"channel\":\(channel),\"digit\":\(JSON.string(event.digit.description))"
                 + ",\"onset_ms\":\(JSON.number(onsetMilliseconds)),\"reported_ms\":\(JSON.number(reportedMilliseconds))"
                 + ",\"duration_ms\":\(JSON.number(durationMilliseconds)),\"level_dbm0\":\(JSON.number(level))"
-                + ",\"low_dbm0\":\(JSON.number(event.lowLevelDBm0)),\"high_dbm0\":\(JSON.number(event.highLevelDBm0))}"
+                + ",\"low_dbm0\":\(JSON.number(event.lowLevelDBm0)),\"high_dbm0\":\(JSON.number(event.highLevelDBm0))"
+                + ",\"evidence\":\"\(event.evidence.rawValue)\"}"
         }
         var columns: [String] = []
         if showFile { columns.append(file) }
