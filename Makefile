@@ -76,7 +76,7 @@ test: deps-test talkoff-subset
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-xctest
 
-bench: deps-bench
+bench: deps-bench talkoff-corpus
 	cd Bench && $(SWIFT) package benchmark
 	cd Bench && $(SWIFT) package benchmark thresholds check
 	cd Bench && $(SWIFT) run -c release dtmf-compare
