@@ -1,0 +1,90 @@
+import RealModule
+
+extension DTMFDetector {
+    /// Tier L: the 35 ms window, for a pair over speech or music.
+    mutating func tierL(
+        _ lanes: (row: Int, column: Int), _ sums: (power: SIMD8<Float>, energy: Double, lag: Double)
+    ) -> Hit? {
+        let c = configuration
+        let count = Self.longWindowSubBlocks
+        let margin = Self.groupMarginRatio(lanes, sums.power)
+        guard margin >= limits.interferedGateMarginRatio,
+            frequencyPlausible(
+                lane: lanes.row, count: count, half: count / 2, cosine: limits.interferedPlausibleCosine[lanes.row]),
+            frequencyPlausible(
+                lane: lanes.column, count: count, half: count / 2,
+                cosine: limits.interferedPlausibleCosine[lanes.column])
+        else { return nil }
+        let half = count / 2
+        let row = laneValues(lanes.row, count: count), column = laneValues(lanes.column, count: count)
+        let rowDirect = Self.directOffset(row, count: count, half: half)
+        let columnDirect = Self.directOffset(column, count: count, half: half)
+        // Necessary conditions, checked before the fits they would otherwise wait for:
+        // - the frequency deviation. When a shifted offset (direct ± one ambiguity step) fails the limit
+        //   (`Limits.shiftFailsInterferedDeviation`), a passing tone keeps its direct offset, so the
+        //   deviation is that of the direct offsets; and a fit whose shifted offset wins is rejected
+        //   (`rejectShifted`), without measuring the other tone;
+        // - the low tone alone: its amplitude, and halves and quarters within the looser of the two paths'
+        //   limits (the pair's are the larger of the two tones').
+        let shiftFails = limits.shiftFailsInterferedDeviation
+        let tolerance = min(c.interferedFrequencyTolerance, c.frequencyTolerance)
+        guard !shiftFails || Self.deviation(lanes, rowDirect, columnDirect, filters.frequencies) <= tolerance,
+            let lowFit = fitTone(
+                lane: lanes.row, count: count, half: half, resolveAmbiguity: true, quarters: true,
+                rejectShifted: shiftFails, y: row, direct: rowDirect),
+            lowFit.tone.amplitude >= limits.minimumAmplitude,
+            lowFit.halves <= max(limits.interferedStabilityRatio, limits.speechPathStabilityRatio),
+            lowFit.quarters <= max(limits.interferedQuarterRatio, limits.speechPathQuarterRatio),
+            let highFit = fitTone(
+                lane: lanes.column, count: count, half: half, resolveAmbiguity: true, quarters: true,
+                rejectShifted: shiftFails, y: column, direct: columnDirect)
+        else { return nil }
+        let m = measurePair(lanes, sums, count: count, low: lowFit, high: highFit)
+        let speechLike = m.residualCorrelation >= c.speechResidualCorrelation
+        guard m.low.tone.amplitude >= limits.minimumAmplitude, m.high.tone.amplitude >= limits.minimumAmplitude,
+            m.deviation <= tolerance,
+            limits.interferedTwistRange.contains(m.twist)
+        else { return nil }
+        let halves = max(m.low.halves, m.high.halves)
+        let quarters = max(m.low.quarters, m.high.quarters)
+        let passes =
+            m.purity >= (speechLike ? c.interferedPurity : c.interferedOtherPurity)
+            && margin >= limits.marginRatio && halves <= limits.interferedStabilityRatio
+            && quarters <= limits.interferedQuarterRatio
+        var speechPath = false
+        if !passes {
+            // The purity of the first difference x[n] - x[n-1]: its energy is 2E - 2R1 over the window,
+            // and a tone's share is multiplied by 2 - 2cos ω.
+            let n = Double(count * Self.subBlockLength)
+            let rate = Double(Self.sampleRate)
+            let lowEnergy = m.low.tone.amplitude * m.low.tone.amplitude / 2 * n
+            let highEnergy = m.high.tone.amplitude * m.high.tone.amplitude / 2 * n
+            let differenced =
+                lowEnergy * (2 - 2 * Double.cos(2 * .pi * m.low.tone.frequency / rate))
+                + highEnergy * (2 - 2 * Double.cos(2 * .pi * m.high.tone.frequency / rate))
+            let differencedPurity = differenced / max(2 * sums.energy - 2 * sums.lag, 1e-9)
+            speechPath =
+                speechLike && differencedPurity >= c.speechPathPurity
+                && margin >= limits.speechPathMarginRatio && halves <= limits.speechPathStabilityRatio
+                && quarters <= limits.speechPathQuarterRatio
+            guard speechPath else { return nil }
+        }
+        let now = sampleCount
+        let fit = count * Self.subBlockLength
+        if harmonicLock(
+            m.low.tone, m.high.tone, count: fit, now: now,
+            cosine: speechPath ? c.speechPathHarmonicCosine : c.harmonicCosine)
+        {
+            return nil
+        }
+        let model = subBlockModel(m.low.tone, m.high.tone, fitEnd: now, count: fit)
+        guard
+            let onset = changePoint(
+                model, fitStart: now - Int64(fit), span: 400, now: now,
+                minimumLength: limits.interferedMinimumToneSamples, wholeSubBlocks: false)
+        else { return nil }
+        return Hit(
+            digit: DTMFDigit(row: lanes.row, column: lanes.column - 4), onset: onset, low: m.low.tone,
+            high: m.high.tone, window: count, evidence: speechPath ? .speech : .interfered)
+    }
+}
