@@ -119,7 +119,9 @@ extension DTMFDetector {
         // Below this energy not even two tones at half the minimum amplitude fit in the window.
         let floorAmplitude = 0.5 * limits.minimumAmplitude
         guard energy >= floorAmplitude * floorAmplitude * Double(count * Self.subBlockLength) else { return false }
-        let oldest = Double(subBlockEnergy(back: count - 1)) + Double(subBlockEnergy(back: count - 2))
+        let oldest = withRing { ring in
+            Double(ring.energy(ring.newest &- count &+ 1)) + Double(ring.energy(ring.newest &- count &+ 2))
+        }
         return oldest >= share * energy * 2 / Double(count)
     }
 

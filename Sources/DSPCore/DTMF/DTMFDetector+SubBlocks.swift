@@ -47,25 +47,66 @@ extension DTMFDetector {
         }
     }
 
-    /// The sub-block `back` places before the newest one.
+    /// The sub-block ring, read in place (see `RingReader`).
     @inline(__always)
-    mutating func subBlock(back: Int) -> SubBlock {
-        ring[Int(subBlockCount - 1 - Int64(back)) & (Self.ringCapacity - 1)]
+    mutating func withRing<Result>(_ body: (RingReader) -> Result) -> Result {
+        let newest = Int(truncatingIfNeeded: subBlockCount &- 1)
+        return ring.withUnsafeBufferPointer { body(RingReader(UnsafeRawPointer($0.baseAddress!), newest: newest)) }
     }
 
-    /// One lane of the sub-block `back` places before the newest, read in place: `subBlock(back:)`
-    /// copies the whole 72-byte sub-block to read one lane of it.
-    @inline(__always)
-    mutating func lane(_ lane: Int, back: Int) -> (re: Float, im: Float) {
-        let slot = Int(subBlockCount - 1 - Int64(back)) & (Self.ringCapacity - 1)
-        return ring.withUnsafeBufferPointer { ($0[slot].re[lane], $0[slot].im[lane]) }
-    }
+    /// The ring of the newest `ringCapacity` sub-blocks, read by address. A sub-block is named by its
+    /// number since the start of the stream: the newest is `newest`, the oldest still held
+    /// `newest - ringCapacity + 1`.
+    ///
+    /// Each value is one scalar load at its byte offset: indexing a `SIMD8<Float>` by a variable lane
+    /// stores the whole vector to the stack first, and copying a `SubBlock` out moves all of it.
+    struct RingReader {
+        let newest: Int
+        private let base: UnsafeRawPointer
+        private let stride = MemoryLayout<SubBlock>.stride
+        private let reOffset = MemoryLayout<SubBlock>.offset(of: \.re)!
+        private let imOffset = MemoryLayout<SubBlock>.offset(of: \.im)!
+        private let energyOffset = MemoryLayout<SubBlock>.offset(of: \.energy)!
 
-    /// The energy of the sub-block `back` places before the newest, read in place.
-    @inline(__always)
-    mutating func subBlockEnergy(back: Int) -> Float {
-        let slot = Int(subBlockCount - 1 - Int64(back)) & (Self.ringCapacity - 1)
-        return ring.withUnsafeBufferPointer { $0[slot].energy }
+        @inline(__always)
+        init(_ base: UnsafeRawPointer, newest: Int) {
+            self.base = base
+            self.newest = newest
+        }
+
+        @inline(__always)
+        private func address(_ number: Int) -> UnsafeRawPointer {
+            base + (number & (DTMFDetector.ringCapacity - 1)) &* stride
+        }
+
+        /// Sub-block `number`, whole.
+        @inline(__always)
+        func block(_ number: Int) -> SubBlock {
+            address(number).load(as: SubBlock.self)
+        }
+
+        /// The DFT value of `lane` in sub-block `number`.
+        @inline(__always)
+        func lane(_ lane: Int, _ number: Int) -> (re: Float, im: Float) {
+            let block = address(number), offset = lane &* MemoryLayout<Float>.stride
+            return (
+                block.load(fromByteOffset: reOffset &+ offset, as: Float.self),
+                block.load(fromByteOffset: imOffset &+ offset, as: Float.self)
+            )
+        }
+
+        /// The DFT values of two lanes (a tone pair: low, high) in sub-block `number`, as `Double`s.
+        @inline(__always)
+        func lanes(_ lanes: (Int, Int), _ number: Int) -> (re: SIMD2<Double>, im: SIMD2<Double>) {
+            let low = lane(lanes.0, number), high = lane(lanes.1, number)
+            return (SIMD2(Double(low.re), Double(high.re)), SIMD2(Double(low.im), Double(high.im)))
+        }
+
+        /// The energy of sub-block `number`.
+        @inline(__always)
+        func energy(_ number: Int) -> Float {
+            address(number).load(fromByteOffset: energyOffset, as: Float.self)
+        }
     }
 
     /// Stores `block` as the newest sub-block and keeps `shortSum` and `longSum` equal to the sums of the
@@ -108,9 +149,11 @@ extension DTMFDetector {
 
     /// The exact sum of the newest `count` sub-blocks (fewer at the start of the stream).
     private mutating func recount(_ count: Int) -> SubBlock {
-        var sum = SubBlock()
-        for back in 0..<min(count, Int(subBlockCount)) { sum += subBlock(back: back) }
-        return sum
+        withRing { ring in
+            var sum = SubBlock()
+            for back in 0..<min(count, ring.newest &+ 1) { sum += ring.block(ring.newest &- back) }
+            return sum
+        }
     }
 
     /// The coherent sums of a window: per-lane power, energy and lag-1 product.

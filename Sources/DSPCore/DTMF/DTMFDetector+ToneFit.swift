@@ -28,10 +28,13 @@ extension DTMFDetector {
     /// is measurable, and when θ ≥ π every advance passes.) Cost: 2·`half` lane reads and one square root.
     mutating func frequencyPlausible(lane: Int, count: Int, half: Int, cosine: Double) -> Bool {
         var aRe: Float = 0, aIm: Float = 0, bRe: Float = 0, bIm: Float = 0
-        for index in 0..<half {
-            let early = self.lane(lane, back: count - 1 - index), late = self.lane(lane, back: half - 1 - index)
-            aRe += early.re; aIm += early.im
-            bRe += late.re; bIm += late.im
+        withRing { ring in
+            let first = ring.newest &- count &+ 1, lateFirst = ring.newest &- half &+ 1
+            for index in 0..<half {
+                let early = ring.lane(lane, first &+ index), late = ring.lane(lane, lateFirst &+ index)
+                aRe += early.re; aIm += early.im
+                bRe += late.re; bIm += late.im
+            }
         }
         let x = Double(bRe * aRe + bIm * aIm), y = Double(bIm * aRe - bRe * aIm)
         return x >= cosine * (x * x + y * y).squareRoot()
@@ -70,25 +73,15 @@ extension DTMFDetector {
     /// The lane's values over the newest `count` sub-blocks, oldest first, read once from the ring.
     mutating func laneValues(_ lane: Int, count: Int) -> LaneSeries {
         var y = LaneSeries()
-        let oldest = Int(subBlockCount - Int64(count))
-        // The two floats are read by address: indexing a `SIMD8<Float>` by a variable lane stored the
-        // whole sub-block to the stack first.
-        let stride = MemoryLayout<SubBlock>.stride
-        let reOffset = MemoryLayout<SubBlock>.offset(of: \.re)! &+ lane &* 4
-        let imOffset = MemoryLayout<SubBlock>.offset(of: \.im)! &+ lane &* 4
         let targetIm = MemoryLayout<LaneSeries>.offset(of: \.im)!
-        ring.withUnsafeBufferPointer { ring in
-            let base = UnsafeRawPointer(ring.baseAddress!)
+        withRing { ring in
+            let oldest = ring.newest &- count &+ 1
             withUnsafeMutableBytes(of: &y) { target in
                 for index in 0..<count {
-                    let slot = (oldest &+ index) & (Self.ringCapacity - 1)
+                    let value = ring.lane(lane, oldest &+ index)
                     let at = index &* MemoryLayout<Double>.stride
-                    target.storeBytes(
-                        of: Double(base.load(fromByteOffset: slot &* stride &+ reOffset, as: Float.self)),
-                        toByteOffset: at, as: Double.self)
-                    target.storeBytes(
-                        of: Double(base.load(fromByteOffset: slot &* stride &+ imOffset, as: Float.self)),
-                        toByteOffset: targetIm &+ at, as: Double.self)
+                    target.storeBytes(of: Double(value.re), toByteOffset: at, as: Double.self)
+                    target.storeBytes(of: Double(value.im), toByteOffset: targetIm &+ at, as: Double.self)
                 }
             }
         }

@@ -91,37 +91,19 @@ extension DTMFDetector {
     /// rotations precomputed in `tracker`, and one square root pair.
     private mutating func keyPresent() -> Bool {
         let span = Tracker.span
-        let mask = Self.ringCapacity - 1
-        let newest = Int(truncatingIfNeeded: subBlockCount &- 1)
         let lanes = tracker.lanes
         let silent = tracker.silentSpanEnergy
-        // The ring is read by address, once: `lane(_:back:)` per value recomputed the slot and reloaded
-        // the buffer for each of the sixteen floats.
-        let stride = MemoryLayout<SubBlock>.stride
-        let energyOffset = MemoryLayout<SubBlock>.offset(of: \.energy)!
-        let reOffset = MemoryLayout<SubBlock>.offset(of: \.re)!, imOffset = MemoryLayout<SubBlock>.offset(of: \.im)!
-        let lowOffset = lanes.0 &* MemoryLayout<Float>.stride, highOffset = lanes.1 &* MemoryLayout<Float>.stride
         let cosines = tracker.cos, sines = tracker.sin
-        let sums = ring.withUnsafeBufferPointer { ring -> (energy: Double, re: SIMD2<Double>, im: SIMD2<Double>)? in
-            let base = UnsafeRawPointer(ring.baseAddress!)
+        let sums = withRing { ring -> (energy: Double, re: SIMD2<Double>, im: SIMD2<Double>)? in
             // Newest first, as the scalar code added them.
             var spanEnergy = 0.0
-            for back in 0..<span {
-                let slot = (newest &- back) & mask
-                spanEnergy += Double(base.load(fromByteOffset: slot &* stride &+ energyOffset, as: Float.self))
-            }
+            for back in 0..<span { spanEnergy += Double(ring.energy(ring.newest &- back)) }
             // By Cauchy-Schwarz no tone in the span is louder than 2·sqrt(E/N): below both least amplitudes
             // the answer is no without the sums (a silent span after a key, several times per key).
             if spanEnergy < silent { return nil }
             var zRe = SIMD2<Double>(), zIm = SIMD2<Double>()
             for index in 0..<span {
-                let block = base + ((newest &- (span - 1 - index)) & mask) &* stride
-                let re = SIMD2(
-                    Double(block.load(fromByteOffset: reOffset &+ lowOffset, as: Float.self)),
-                    Double(block.load(fromByteOffset: reOffset &+ highOffset, as: Float.self)))
-                let im = SIMD2(
-                    Double(block.load(fromByteOffset: imOffset &+ lowOffset, as: Float.self)),
-                    Double(block.load(fromByteOffset: imOffset &+ highOffset, as: Float.self)))
+                let (re, im) = ring.lanes(lanes, ring.newest &- (span - 1 - index))
                 let c = SIMD2(cosines[2 * index], cosines[2 * index + 1])
                 let s = SIMD2(sines[2 * index], sines[2 * index + 1])
                 zRe += re * c - im * s

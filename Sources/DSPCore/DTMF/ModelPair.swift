@@ -27,20 +27,11 @@ extension DTMFDetector {
         // W = Σ_q e^{-jΔLq}·Y_{J₀+q}, the rotation by recurrence; the ring read by address, once.
         let step = smallSinCos(-delta * Double(l))
         var wRe = SIMD2<Double>(), wIm = SIMD2<Double>()
-        let stride = MemoryLayout<SubBlock>.stride
-        let reOffset = MemoryLayout<SubBlock>.offset(of: \.re)!, imOffset = MemoryLayout<SubBlock>.offset(of: \.im)!
-        let lowOffset = low.lane &* MemoryLayout<Float>.stride, highOffset = high.lane &* MemoryLayout<Float>.stride
-        ring.withUnsafeBufferPointer { ring in
-            let base = UnsafeRawPointer(ring.baseAddress!)
+        let lanes = (low.lane, high.lane)
+        withRing { ring in
             var cRe = SIMD2<Double>(repeating: 1), cIm = SIMD2<Double>()
             for q in 0..<blocks {
-                let block = base + ((firstBlock &+ q) & (Self.ringCapacity - 1)) &* stride
-                let yRe = SIMD2(
-                    Double(block.load(fromByteOffset: reOffset &+ lowOffset, as: Float.self)),
-                    Double(block.load(fromByteOffset: reOffset &+ highOffset, as: Float.self)))
-                let yIm = SIMD2(
-                    Double(block.load(fromByteOffset: imOffset &+ lowOffset, as: Float.self)),
-                    Double(block.load(fromByteOffset: imOffset &+ highOffset, as: Float.self)))
+                let (yRe, yIm) = ring.lanes(lanes, firstBlock &+ q)
                 wRe += yRe * cRe - yIm * cIm
                 wIm += yRe * cIm + yIm * cRe
                 (cRe, cIm) = (cRe * step.cos - cIm * step.sin, cRe * step.sin + cIm * step.cos)
