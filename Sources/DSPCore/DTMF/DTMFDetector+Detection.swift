@@ -25,7 +25,7 @@ extension DTMFDetector {
         if now - Int64(Self.windowSubBlocks * Self.subBlockLength) < previousKeyEnd { return }
         // Both windows too quiet for `filled` (a quiet line, a pause): neither tier may look.
         // (The same expressions as `filled`'s, so the same bits.)
-        let floorAmplitude = 0.5 * limits.minimumAmplitude
+        let floorAmplitude = 0.5 * descriptor.limits.minimumAmplitude
         if Double(shortSum.energy)
             < floorAmplitude * floorAmplitude * Double(Self.windowSubBlocks * Self.subBlockLength)
             && Double(longSum.energy)
@@ -105,7 +105,7 @@ extension DTMFDetector {
         _ power: SIMD8<Float>, _ candidate: (row: Int, column: Int, share: Double), count: Int, share: Double
     ) -> (row: Int, column: Int)? {
         let n = Double(count * Self.subBlockLength)
-        let floor = 0.5 * limits.minimumAmplitude * n / 2  // |Z| of a tone at half the minimum amplitude
+        let floor = 0.5 * descriptor.limits.minimumAmplitude * n / 2  // |Z| of a tone at half the minimum amplitude
         guard candidate.share >= share, Double(power[candidate.row]) >= floor * floor,
             Double(power[candidate.column]) >= floor * floor
         else { return nil }
@@ -117,7 +117,7 @@ extension DTMFDetector {
     /// window fails it (its oldest sub-blocks hold what came before), so no tone is fitted for it.
     private mutating func filled(_ count: Int, energy: Double, share: Double) -> Bool {
         // Below this energy not even two tones at half the minimum amplitude fit in the window.
-        let floorAmplitude = 0.5 * limits.minimumAmplitude
+        let floorAmplitude = 0.5 * descriptor.limits.minimumAmplitude
         guard energy >= floorAmplitude * floorAmplitude * Double(count * Self.subBlockLength) else { return false }
         let oldest = withRing { ring in
             Double(ring.energy(ring.newest &- count &+ 1)) + Double(ring.energy(ring.newest &- count &+ 2))

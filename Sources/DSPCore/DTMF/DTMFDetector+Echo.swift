@@ -28,9 +28,9 @@ extension DTMFDetector {
             let end = min(start + EchoReference.sliceLength, samples.count)
             let referenceEnd = min(end, reference.count)
             if referenceEnd > start {
-                echo.feed(UnsafeBufferPointer(rebasing: reference[start..<referenceEnd]), bank: filters)
+                echo.feed(UnsafeBufferPointer(rebasing: reference[start..<referenceEnd]), bank: descriptor.bank)
             }
-            if referenceEnd < end { echo.feedSilence(end - max(start, referenceEnd), bank: filters) }
+            if referenceEnd < end { echo.feedSilence(end - max(start, referenceEnd), bank: descriptor.bank) }
             process(UnsafeBufferPointer(rebasing: samples[start..<end]), handler)
             start = end
         }
@@ -52,11 +52,11 @@ extension DTMFDetector {
     mutating func echoExplains(_ low: Tone, _ high: Tone, count: Int) -> Bool {
         guard echo.active else { return false }
         let newest = subBlockCount - 1
-        let delays = limits.echoDelaySubBlocks
+        let delays = descriptor.limits.echoDelaySubBlocks
         // The oldest sub-block any window reaches, no older than the ring holds.
         let oldest = max(newest - Int64(delays + count - 1), echo.subBlockCount - Int64(EchoReference.capacity), 0)
         guard newest - oldest + 1 >= Int64(count), newest < echo.subBlockCount else { return false }
-        let factor = limits.echoAmplitudeRatio * Double(count * Self.subBlockLength) / 2
+        let factor = descriptor.limits.echoAmplitudeRatio * Double(count * Self.subBlockLength) / 2
         // The least reference window power per tone, |Z|² ≥ (ratio·a·N/2)².
         let least = SIMD2(low.amplitude, high.amplitude) * factor
         let leastPower = least * least

@@ -12,7 +12,7 @@ extension DTMFDetector {
         let startState = goertzel
         let startWaiting = waitingSample
         let startPosition = Int(sampleCount) & (Self.historyCapacity - 1)
-        let bank = filters
+        let bank = descriptor.bank
         // Everything the loop changes is local to the closure and handed back at the end, so the
         // closure captures nothing mutable (a captured `var` costs a dynamic exclusivity check).
         let (state, waiting) = history.withUnsafeMutableBufferPointer {
@@ -102,7 +102,7 @@ extension DTMFDetector {
         assert(position & 3 == 0 && waitingSample == nil)
         // Only the coefficient is copied out of the bank for the loop: a copy of the whole bank (the
         // closure may not read `self`) cost 32 moves a sub-block.
-        let coefficient = filters.halfRateCoefficient
+        let coefficient = descriptor.bank.halfRateCoefficient
         let sums = history.withUnsafeMutableBufferPointer { history -> GoertzelBank.Filters in
             let input = UnsafeRawPointer(samples.baseAddress! + start)
             let output = UnsafeMutableRawPointer(history.baseAddress!)
@@ -121,7 +121,7 @@ extension DTMFDetector {
             return filters
         }
         sampleCount &+= Int64(Self.subBlockLength)
-        return filters.finishSubBlock(sums, &goertzel)
+        return descriptor.bank.finishSubBlock(sums, &goertzel)
     }
 
     /// The energy and lag-1 product of the sub-block that has just ended, read back from the history.

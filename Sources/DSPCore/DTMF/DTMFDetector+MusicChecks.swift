@@ -28,7 +28,7 @@ extension DTMFDetector {
         let frequencies = SIMD2(low.frequency, high.frequency)
         let before = amplitudes(frequencies, from: preStart, count: Int(preLength))
         let during = amplitudes(frequencies, from: onset, count: Int(toneLength))
-        return all(before .>= limits.preOnsetRatio * during)
+        return all(before .>= descriptor.limits.preOnsetRatio * during)
     }
 
     /// The amplitudes of two sinusoids at `frequencies` (Hz) over `count` samples of the history from
@@ -147,7 +147,7 @@ extension DTMFDetector {
                 index = (index &+ 1) & mask
             }
             let probeAmplitude = 2 * (pRe * pRe + pIm * pIm).squareRoot() / weights
-            return any(probeAmplitude .>= limits.harmonicRatios * reference)
+            return any(probeAmplitude .>= descriptor.limits.harmonicRatios * reference)
         }
     }
 

@@ -16,13 +16,13 @@ extension DTMFDetector {
         // samples old) and ends here, before the lane values, offsets and model. Cost elsewhere: one
         // `SIMD4<Float>` test, or a few dozen on silence.
         let span: Int64 = 240
-        let exitAfter = now - limits.minimumToneSamples
+        let exitAfter = now - descriptor.limits.minimumToneSamples
         let searchStart = max(now - span, 0)
         if exitAfter >= searchStart && isDigitalSilence(from: searchStart, through: exitAfter) { return nil }
-        guard Self.groupMarginRatio(lanes, sums.power) >= limits.marginRatio,
-            frequencyPlausible(lane: lanes.row, count: count, half: 4, cosine: limits.plausibleCosine[lanes.row]),
+        guard Self.groupMarginRatio(lanes, sums.power) >= descriptor.limits.marginRatio,
+            frequencyPlausible(lane: lanes.row, count: count, half: 4, cosine: descriptor.limits.plausibleCosine[lanes.row]),
             frequencyPlausible(
-                lane: lanes.column, count: count, half: 4, cosine: limits.plausibleCosine[lanes.column])
+                lane: lanes.column, count: count, half: 4, cosine: descriptor.limits.plausibleCosine[lanes.column])
         else { return nil }
         // The fits first, then the change point: every check is a pure function of the same inputs, so
         // the order does not change which windows pass, only what a rejection costs. A fit costs two lane
@@ -36,24 +36,24 @@ extension DTMFDetector {
         let rowDirect = Self.directOffset(row, count: count, half: 4)
         let columnDirect = Self.directOffset(column, count: count, half: 4)
         guard
-            Self.deviation(lanes, rowDirect, columnDirect, filters.frequencies)
+            Self.deviation(lanes, rowDirect, columnDirect, descriptor.bank.frequencies)
                 <= min(c.cleanFrequencyTolerance, c.frequencyTolerance),
             let lowFit = fitTone(
                 lane: lanes.row, count: count, half: 4, resolveAmbiguity: false, quarters: false,
                 rejectShifted: false, y: row, direct: rowDirect),
-            lowFit.tone.amplitude >= limits.minimumAmplitude, lowFit.halves <= limits.stabilityRatio,
+            lowFit.tone.amplitude >= descriptor.limits.minimumAmplitude, lowFit.halves <= descriptor.limits.stabilityRatio,
             let highFit = fitTone(
                 lane: lanes.column, count: count, half: 4, resolveAmbiguity: false, quarters: false,
                 rejectShifted: false, y: column, direct: columnDirect)
         else { return nil }
         let m = measurePair(lanes, sums, count: count, low: lowFit, high: highFit)
-        guard m.low.tone.amplitude >= limits.minimumAmplitude, m.high.tone.amplitude >= limits.minimumAmplitude,
-            limits.twistRange.contains(m.twist),
+        guard m.low.tone.amplitude >= descriptor.limits.minimumAmplitude, m.high.tone.amplitude >= descriptor.limits.minimumAmplitude,
+            descriptor.limits.twistRange.contains(m.twist),
             m.deviation <= min(c.cleanFrequencyTolerance, c.frequencyTolerance),
-            max(m.low.halves, m.high.halves) <= limits.stabilityRatio
+            max(m.low.halves, m.high.halves) <= descriptor.limits.stabilityRatio
         else { return nil }
         let white =
-            abs(m.residualCorrelation) <= c.whiteResidualCorrelation && limits.whiteTwistRange.contains(m.twist)
+            abs(m.residualCorrelation) <= c.whiteResidualCorrelation && descriptor.limits.whiteTwistRange.contains(m.twist)
         guard m.purity >= (white ? c.whiteNoisePurity : c.purity) else { return nil }
         // Outside white noise, the weaker tone must stand out of what else the window holds: a clean
         // pair with a strong twist whose weak tone is smaller than the rest is a loud note with a
@@ -61,7 +61,7 @@ extension DTMFDetector {
         if !white {
             let weaker = min(m.low.tone.amplitude, m.high.tone.amplitude)
             let weakerShare = weaker * weaker / 2 * Double(count * Self.subBlockLength) / sums.energy
-            guard weakerShare >= limits.weakerToneRatio * (1 - m.purity) else { return nil }
+            guard weakerShare >= descriptor.limits.weakerToneRatio * (1 - m.purity) else { return nil }
         }
         // The change point needs only the two frequencies, which are `fitTone`'s own first step (tier A
         // does not resolve the ambiguity, so they are the fits' offsets). The search also confirms that
@@ -71,7 +71,7 @@ extension DTMFDetector {
         let model = subBlockModel(low, high, fitEnd: now, count: 120)
         guard
             let onset = changePoint(
-                model, fitStart: now - 120, span: Int(span), now: now, minimumLength: limits.minimumToneSamples,
+                model, fitStart: now - 120, span: Int(span), now: now, minimumLength: descriptor.limits.minimumToneSamples,
                 wholeSubBlocks: true)
         else { return nil }
         // Two harmonics of one voice can be as clean as a key over 22.5 ms: the same veto as tier L's,

@@ -8,12 +8,12 @@ extension DTMFDetector {
         let c = configuration
         let count = Self.longWindowSubBlocks
         let margin = Self.groupMarginRatio(lanes, sums.power)
-        guard margin >= limits.interferedGateMarginRatio,
+        guard margin >= descriptor.limits.interferedGateMarginRatio,
             frequencyPlausible(
-                lane: lanes.row, count: count, half: count / 2, cosine: limits.interferedPlausibleCosine[lanes.row]),
+                lane: lanes.row, count: count, half: count / 2, cosine: descriptor.limits.interferedPlausibleCosine[lanes.row]),
             frequencyPlausible(
                 lane: lanes.column, count: count, half: count / 2,
-                cosine: limits.interferedPlausibleCosine[lanes.column])
+                cosine: descriptor.limits.interferedPlausibleCosine[lanes.column])
         else { return nil }
         let half = count / 2
         let row = laneValues(lanes.row, count: count), column = laneValues(lanes.column, count: count)
@@ -26,31 +26,31 @@ extension DTMFDetector {
         //   (`rejectShifted`), without measuring the other tone;
         // - the low tone alone: its amplitude, and halves and quarters within the looser of the two paths'
         //   limits (the pair's are the larger of the two tones').
-        let shiftFails = limits.shiftFailsInterferedDeviation
+        let shiftFails = descriptor.limits.shiftFailsInterferedDeviation
         let tolerance = min(c.interferedFrequencyTolerance, c.frequencyTolerance)
-        guard !shiftFails || Self.deviation(lanes, rowDirect, columnDirect, filters.frequencies) <= tolerance,
+        guard !shiftFails || Self.deviation(lanes, rowDirect, columnDirect, descriptor.bank.frequencies) <= tolerance,
             let lowFit = fitTone(
                 lane: lanes.row, count: count, half: half, resolveAmbiguity: true, quarters: true,
                 rejectShifted: shiftFails, y: row, direct: rowDirect),
-            lowFit.tone.amplitude >= limits.minimumAmplitude,
-            lowFit.halves <= max(limits.interferedStabilityRatio, limits.speechPathStabilityRatio),
-            lowFit.quarters <= max(limits.interferedQuarterRatio, limits.speechPathQuarterRatio),
+            lowFit.tone.amplitude >= descriptor.limits.minimumAmplitude,
+            lowFit.halves <= max(descriptor.limits.interferedStabilityRatio, descriptor.limits.speechPathStabilityRatio),
+            lowFit.quarters <= max(descriptor.limits.interferedQuarterRatio, descriptor.limits.speechPathQuarterRatio),
             let highFit = fitTone(
                 lane: lanes.column, count: count, half: half, resolveAmbiguity: true, quarters: true,
                 rejectShifted: shiftFails, y: column, direct: columnDirect)
         else { return nil }
         let m = measurePair(lanes, sums, count: count, low: lowFit, high: highFit)
         let speechLike = m.residualCorrelation >= c.speechResidualCorrelation
-        guard m.low.tone.amplitude >= limits.minimumAmplitude, m.high.tone.amplitude >= limits.minimumAmplitude,
+        guard m.low.tone.amplitude >= descriptor.limits.minimumAmplitude, m.high.tone.amplitude >= descriptor.limits.minimumAmplitude,
             m.deviation <= tolerance,
-            limits.interferedTwistRange.contains(m.twist)
+            descriptor.limits.interferedTwistRange.contains(m.twist)
         else { return nil }
         let halves = max(m.low.halves, m.high.halves)
         let quarters = max(m.low.quarters, m.high.quarters)
         let passes =
             m.purity >= (speechLike ? c.interferedPurity : c.interferedOtherPurity)
-            && margin >= limits.marginRatio && halves <= limits.interferedStabilityRatio
-            && quarters <= limits.interferedQuarterRatio
+            && margin >= descriptor.limits.marginRatio && halves <= descriptor.limits.interferedStabilityRatio
+            && quarters <= descriptor.limits.interferedQuarterRatio
         var speechPath = false
         if !passes {
             // The purity of the first difference x[n] - x[n-1]: its energy is 2E - 2R1 over the window,
@@ -65,8 +65,8 @@ extension DTMFDetector {
             let differencedPurity = differenced / max(2 * sums.energy - 2 * sums.lag, 1e-9)
             speechPath =
                 speechLike && differencedPurity >= c.speechPathPurity
-                && margin >= limits.speechPathMarginRatio && halves <= limits.speechPathStabilityRatio
-                && quarters <= limits.speechPathQuarterRatio
+                && margin >= descriptor.limits.speechPathMarginRatio && halves <= descriptor.limits.speechPathStabilityRatio
+                && quarters <= descriptor.limits.speechPathQuarterRatio
             guard speechPath else { return nil }
         }
         let now = sampleCount
@@ -81,7 +81,7 @@ extension DTMFDetector {
         guard
             let onset = changePoint(
                 model, fitStart: now - Int64(fit), span: 400, now: now,
-                minimumLength: limits.interferedMinimumToneSamples, wholeSubBlocks: false)
+                minimumLength: descriptor.limits.interferedMinimumToneSamples, wholeSubBlocks: false)
         else { return nil }
         return Hit(
             digit: DTMFDigit(row: lanes.row, column: lanes.column - 4), onset: onset, low: m.low.tone,

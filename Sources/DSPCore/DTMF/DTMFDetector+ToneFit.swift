@@ -320,7 +320,7 @@ extension DTMFDetector {
         return PairMeasurement(
             low: low, high: high, purity: (lowEnergy + highEnergy) / sums.energy,
             twist: high.tone.amplitude / low.tone.amplitude,
-            deviation: Self.deviation(lanes, low.tone.offsetHz, high.tone.offsetHz, filters.frequencies),
+            deviation: Self.deviation(lanes, low.tone.offsetHz, high.tone.offsetHz, descriptor.bank.frequencies),
             residualCorrelation: residualLag / residualEnergy)
     }
 

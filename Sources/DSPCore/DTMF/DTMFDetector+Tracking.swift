@@ -77,7 +77,7 @@ extension DTMFDetector {
             return
         }
         key!.absentSubBlocks += 1
-        guard key!.absentSubBlocks >= limits.releaseSubBlocks, let released = key else { return }
+        guard key!.absentSubBlocks >= descriptor.limits.releaseSubBlocks, let released = key else { return }
         key = nil
         let end = releaseEnd(released)
         previousKeyEnd = end

@@ -34,11 +34,12 @@
 /// present.
 /// Real-time safe after `init`: `process` allocates nothing, takes no locks and never blocks.
 public struct DTMFDetector: Sendable {
-    public let configuration: Configuration
-    let limits: Limits
-    /// `bank`, held by each receiver: reading the `static let` on every sub-block went through
-    /// `swift_once` twice (the lazy global's guard), about 1 % of the work on every kind of audio.
-    let filters: GoertzelBank
+    /// What every line of this configuration shares: the configuration, its thresholds in the units
+    /// compared, and the Goertzel bank. Computed in `init` and never changed (see `Descriptor`).
+    let descriptor: Descriptor
+
+    /// The settings this receiver was made with.
+    public var configuration: Configuration { descriptor.configuration }
 
     // Per-sample state.
     var goertzel: GoertzelBank.State
@@ -74,9 +75,7 @@ public struct DTMFDetector: Sendable {
 
     /// A receiver with `configuration`. Allocates its buffers here and never again.
     public init(configuration: Configuration = Configuration()) {
-        self.configuration = configuration
-        self.limits = Limits(configuration)
-        self.filters = Self.bank
+        self.descriptor = Descriptor(configuration)
         self.goertzel = GoertzelBank.State(bank: Self.bank)
         self.history = [Float](repeating: 0, count: Self.historyCapacity + Self.historyMirror)
         self.ring = [SubBlock](repeating: SubBlock(), count: Self.ringCapacity)
@@ -105,7 +104,7 @@ public struct DTMFDetector: Sendable {
             index += take
             if positionInSubBlock == Self.subBlockLength {
                 positionInSubBlock = 0
-                let (re, im) = filters.finishSubBlock(&goertzel)
+                let (re, im) = descriptor.bank.finishSubBlock(&goertzel)
                 endSubBlock(re, im, handler)
             }
         }

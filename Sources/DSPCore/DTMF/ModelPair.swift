@@ -21,7 +21,7 @@ extension DTMFDetector {
         let rate = Double(Self.sampleRate)
         let nominal =
             2 * Double.pi
-            * SIMD2(Double(filters.frequencies[low.lane]), Double(filters.frequencies[high.lane])) / rate
+            * SIMD2(Double(descriptor.bank.frequencies[low.lane]), Double(descriptor.bank.frequencies[high.lane])) / rate
         let omega = 2 * Double.pi * SIMD2(low.frequency, high.frequency) / rate
         let delta = omega - nominal
         // W = Σ_q e^{-jΔLq}·Y_{J₀+q}, the rotation by recurrence; the ring read by address, once.

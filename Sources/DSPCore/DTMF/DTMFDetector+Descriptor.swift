@@ -13,10 +13,27 @@ extension DTMFDetector {
     /// place in the ring can be read with one vector load (`subBlockEnergy`).
     static let historyMirror = 4
 
-    /// The descriptor shared by every channel: coefficients and thresholds, computed once.
+    /// The Goertzel bank of the eight DTMF frequencies: coefficients and phase references, computed
+    /// once for all receivers.
     static let bank = GoertzelBank(
         frequencies: DTMFDigit.rowFrequencies + DTMFDigit.columnFrequencies,
         sampleRate: Double(sampleRate), subBlockLength: subBlockLength)
+
+    /// What every line of one configuration shares, apart from the per-line state: the configuration,
+    /// its thresholds converted once (`Limits`) and the bank. Never changed after `init`.
+    struct Descriptor: Sendable {
+        let configuration: Configuration
+        let limits: Limits
+        /// `DTMFDetector.bank`, held by value: reading the `static let` goes through `swift_once` (the
+        /// lazy global's guard) on every read.
+        let bank: GoertzelBank
+
+        init(_ configuration: Configuration) {
+            self.configuration = configuration
+            limits = Limits(configuration)
+            bank = DTMFDetector.bank
+        }
+    }
 
     /// Thresholds converted once from the configuration into the units the receiver compares.
     ///
