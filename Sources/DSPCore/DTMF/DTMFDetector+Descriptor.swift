@@ -1,13 +1,24 @@
 import RealModule
 
+// MARK: - What all lines share
+
+// The receiver's fixed shapes, its one Goertzel bank, and the descriptor: the configuration with its
+// thresholds converted into the units the receiver compares. None of it changes after `init`; the
+// per-line state is in `DTMFDetector.swift`.
+
 extension DTMFDetector {
     /// The sample rate the receiver works at. Resample other rates first.
     public static let sampleRate = 8000
+    /// Samples per sub-block (2.5 ms): the bank yields one DFT value per lane and sub-block.
     static let subBlockLength = 20
+    /// Tier A's window (22.5 ms) and tier L's (35 ms), in sub-blocks.
     static let windowSubBlocks = 9
     static let longWindowSubBlocks = 14
+    /// The sub-blocks kept in the ring (80 ms), a power of two.
     static let ringCapacity = 32
+    /// The window sums are counted afresh every this many sub-blocks, so that rounding cannot build up.
     static let recountInterval: Int64 = 64
+    /// The samples kept in the history (128 ms), a power of two.
     static let historyCapacity = 1024
     /// The history's first samples are kept a second time after its end, so that four samples from any
     /// place in the ring can be read with one vector load (`subBlockEnergy`).
@@ -20,7 +31,7 @@ extension DTMFDetector {
         sampleRate: Double(sampleRate), subBlockLength: subBlockLength)
 
     /// What every line of one configuration shares, apart from the per-line state: the configuration,
-    /// its thresholds converted once (`Limits`) and the bank. Never changed after `init`.
+    /// its thresholds converted once (`Limits`) and the bank. Made in `init`, only read after.
     struct Descriptor: Sendable {
         let configuration: Configuration
         let limits: Limits
@@ -40,12 +51,14 @@ extension DTMFDetector {
     /// The decibel limits become ratios of amplitudes (or of powers, for the group margin), so that a
     /// candidate is judged without a logarithm: 20·log10(a/b) ≤ L exactly when a/b ≤ 10^(L/20).
     struct Limits: Sendable {
+        /// `Configuration.minimumLevelDBm0` as a tone's peak amplitude, 16-bit units.
         var minimumAmplitude: Double
+        /// How long a tone must last on tier A, samples; `releaseMilliseconds` in whole sub-blocks; how
+        /// long a tone must last on tier L, samples.
         var minimumToneSamples: Int64
         var releaseSubBlocks: Int
         var interferedMinimumToneSamples: Int64
-        /// The echo reference's delays to search, in sub-blocks, and the largest received amplitude per
-        /// unit of reference amplitude that an echo can have.
+        /// The echo reference's delays to search, in sub-blocks (no more than its ring holds).
         var echoDelaySubBlocks: Int
         /// `Configuration.preOnsetLevelDB` as a ratio of amplitudes.
         var preOnsetRatio: Double
@@ -54,6 +67,8 @@ extension DTMFDetector {
         var harmonicRatios: SIMD8<Double>
         /// `Configuration.weakerToneOverResidualDB` as a ratio of energies.
         var weakerToneRatio: Double
+        /// The largest received amplitude per unit of reference amplitude that an echo can have
+        /// (`Configuration.echoReturnLossDB`).
         var echoAmplitudeRatio: Double
 
         /// Tier A: the least power ratio of the chosen bins over the others in their groups, the largest
@@ -123,10 +138,13 @@ extension DTMFDetector {
                 tolerance: min(c.interferedFrequencyTolerance, c.frequencyTolerance),
                 separation: (DTMFDetector.longWindowSubBlocks - DTMFDetector.longWindowSubBlocks / 2) * length)
             minimumAmplitude = Level.sineAmplitude(dBm0: c.minimumLevelDBm0)
-            echoDelaySubBlocks = min(
-                Int((c.echoMaximumDelayMilliseconds * Double(DTMFDetector.sampleRate) / 1000
-                    / Double(DTMFDetector.subBlockLength)).rounded(.up)),
-                EchoReference.capacity - DTMFDetector.longWindowSubBlocks - EchoReference.sliceLength / DTMFDetector.subBlockLength)
+            let longestEchoDelay = Int(
+                (c.echoMaximumDelayMilliseconds * Double(DTMFDetector.sampleRate) / 1000
+                    / Double(DTMFDetector.subBlockLength)).rounded(.up))
+            let echoRingRoom =
+                EchoReference.capacity - DTMFDetector.longWindowSubBlocks
+                - EchoReference.sliceLength / DTMFDetector.subBlockLength
+            echoDelaySubBlocks = min(longestEchoDelay, echoRingRoom)
             echoAmplitudeRatio = amplitudeRatio(-c.echoReturnLossDB)
             preOnsetRatio = amplitudeRatio(c.preOnsetLevelDB)
             weakerToneRatio = Double.pow(10, c.weakerToneOverResidualDB / 10)

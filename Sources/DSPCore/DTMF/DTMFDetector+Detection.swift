@@ -1,3 +1,10 @@
+// MARK: - Detection: from the gate to a key-down
+
+// While no key is down, every sub-block ends here. A cheap gate on each window's strongest row and
+// column decides whether a pair is worth validating; tier A (`DTMFDetector+TierA.swift`) and then tier L
+// (`DTMFDetector+TierL.swift`) validate it and place its onset; the music checks and the echo reference
+// may still veto it; what is left is a key-down.
+
 extension DTMFDetector {
     /// Evaluates the windows that end with the newest sub-block, unless the last evaluation found
     /// nothing near a key.
@@ -5,7 +12,7 @@ extension DTMFDetector {
     /// While both windows' best pair is far below the gates, nothing can be decided in the next
     /// sub-block either (a pair's share grows by about a ninth of the window per sub-block, and a
     /// decision needs the window full), so the next evaluation is skipped. The test is inlined in the
-    /// caller: a skipped sub-block no longer pays `evaluate`'s prologue (it saves five registers).
+    /// caller, so that a skipped sub-block does not pay `evaluate`'s prologue (five saved registers).
     @inline(__always)
     mutating func detect(_ handler: (Event) -> Void) {
         if skipNextDetection {
@@ -15,6 +22,10 @@ extension DTMFDetector {
         evaluate(handler)
     }
 
+    /// Looks for a key in the windows that end with the newest sub-block: tier A on the short window,
+    /// else tier L on the long one, each only when its window is clear of the previous key, filled and
+    /// through the gate; then the vetoes (the pair was there before its onset, it has harmonics, it is
+    /// an echo). Reports the key-down of a pair that survives them all.
     @inline(never)
     private mutating func evaluate(_ handler: (Event) -> Void) {
         var hit: Hit?
@@ -75,7 +86,7 @@ extension DTMFDetector {
     /// The strongest row and column lanes and their share of the window's energy (2|Z|²/N per tone).
     ///
     /// The first of equal lanes wins. Selects rather than branches: on noise and speech which lane is
-    /// strongest changes from one sub-block to the next, and the branches were mispredicted.
+    /// strongest changes from one sub-block to the next, and branches would be mispredicted.
     @inline(__always)
     private static func strongestPair(_ power: SIMD8<Float>, energy: Double, count: Int)
         -> (row: Int, column: Int, share: Double)

@@ -64,7 +64,8 @@ extension DTMFDetector {
         let span = Int(newest - oldest + 1)
         return echo.withPrefixSums(
             from: oldest, count: span, lanes: lanes,
-            stepRadians: SIMD2(low.offsetHz, high.offsetHz) * (-2 * .pi * Double(Self.subBlockLength) / Double(Self.sampleRate))
+            stepRadians: SIMD2(low.offsetHz, high.offsetHz)
+                * (-2 * .pi * Double(Self.subBlockLength) / Double(Self.sampleRate))
         ) { prefixRe, prefixIm in
             // Window ends from the newest sub-block back by up to `delays`.
             for end in stride(from: span, through: count, by: -1) {
@@ -168,7 +169,8 @@ struct EchoReference: Sendable {
         let re = self.re, im = self.im
         return scratch.withUnsafeMutableBufferPointer { scratch in
             let prefixRe = UnsafeMutableBufferPointer(rebasing: scratch[0...count])
-            let prefixIm = UnsafeMutableBufferPointer(rebasing: scratch[(Self.capacity + 1)...(Self.capacity + 1 + count)])
+            let prefixIm = UnsafeMutableBufferPointer(
+                rebasing: scratch[(Self.capacity + 1)...(Self.capacity + 1 + count)])
             var c = SIMD2<Double>(repeating: 1), s = SIMD2<Double>()
             var sumRe = SIMD2<Double>(), sumIm = SIMD2<Double>()
             prefixRe[0] = sumRe

@@ -1,3 +1,9 @@
+// MARK: - The per-sample front end
+
+// Each sample goes to the eight Goertzel filters (`GoertzelBank`) and to the history ring; at the end of
+// a sub-block the bank gives its DFT values and the history its energy and lag-1 product. Nothing else
+// runs per sample.
+
 extension DTMFDetector {
     /// Feeds part of a sub-block (the general path; `wholeSubBlock` takes whole ones) to the filters two
     /// or four at a time, pairs aligned to even sample numbers, so that the arithmetic (and so every
@@ -100,8 +106,8 @@ extension DTMFDetector {
     ) {
         let position = Int(sampleCount) & (Self.historyCapacity - 1)
         assert(position & 3 == 0 && waitingSample == nil)
-        // Only the coefficient is copied out of the bank for the loop: a copy of the whole bank (the
-        // closure may not read `self`) cost 32 moves a sub-block.
+        // Only the coefficient goes into the loop: the closure may not read `self`, and a copy of the
+        // whole bank is 32 moves a sub-block.
         let coefficient = descriptor.bank.halfRateCoefficient
         let sums = history.withUnsafeMutableBufferPointer { history -> GoertzelBank.Filters in
             let input = UnsafeRawPointer(samples.baseAddress! + start)
@@ -153,8 +159,8 @@ extension DTMFDetector {
         }
     }
 
-    /// The sums of the lanes of `a` and of `b`, in a function of its own: inlined, the compiler turned
-    /// the vector products before it into a transposed form with a dozen shuffles per load.
+    /// The sums of the lanes of `a` and of `b`. Out of line: inlined, it leads the compiler to transpose
+    /// the vector products before it, a dozen shuffles per load.
     @inline(never)
     static func laneSums(_ a: SIMD4<Float>, _ b: SIMD4<Float>) -> (Float, Float) {
         let a2 = a.lowHalf + a.highHalf, b2 = b.lowHalf + b.highHalf

@@ -1,5 +1,12 @@
 import RealModule
 
+// MARK: - The harmonic-lock veto
+
+// A voice is a series of harmonics of one pitch, and two of them can pass for a pair: steady, pure
+// enough, near the DTMF frequencies. What gives them away is the rest of the voice: once the two
+// "tones" are taken out, what is left is still periodic at the pitch, and both tones are in phase with
+// that period. Both tiers ask this of a pair that is not nearly pure.
+
 extension DTMFDetector {
     /// True when the residual (the newest `count` samples less the fitted pair) is periodic and both
     /// tones are near-harmonics of its period: the "pair" is two harmonics of one voice.
@@ -7,8 +14,8 @@ extension DTMFDetector {
     /// The period is the lag in 18...162 samples (a pitch of 49 to 444 Hz) with the largest normalised
     /// autocorrelation, refined by a parabola through its neighbours.
     ///
-    /// Cost: about 145 × 200 products for the autocorrelation, eight lags at a time in `SIMD8<Double>`
-    /// (the scalar loop was most of tier L's cost over speech); the residual, one model step per sample.
+    /// Cost: about 145 × 200 products for the autocorrelation, eight lags at a time in `SIMD8<Double>`;
+    /// the residual, one model step per sample.
     mutating func harmonicLock(_ low: Tone, _ high: Tone, count: Int, now: Int64, cosine: Double) -> Bool {
         let fitStart = now - Int64(count)
         let mask = Self.historyCapacity - 1
@@ -41,9 +48,9 @@ extension DTMFDetector {
             var twoBack = -Double.infinity, oneBack = -Double.infinity
             var best = -Double.infinity, bestLag = 0.0
             // The dot products Σ_{i ≥ lag} e[i]·e[i - lag] of eight lags at once, lane k holding lag
-            // first + 7 - k, so that the eight e[i - lag] are one load. Each lane adds its products in the
-            // scalar loop's order; the terms with i < lag read the zeros before e[0] and add +0 to a sum
-            // that is still +0, so every dot product has the scalar loop's bits.
+            // first + 7 - k, so that the eight e[i - lag] are one load. Each lane adds its products in order
+            // of i from +0; the terms with i < lag read the zeros before e[0] and add +0 to a sum that is
+            // still +0, so every dot product is its own terms added in order of i, whatever its lane.
             var dots = SIMD8<Double>()
             for lag in minimumLag...maximumLag {
                 let k = (lag - minimumLag) % lanes

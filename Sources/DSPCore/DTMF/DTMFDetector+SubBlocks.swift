@@ -1,6 +1,8 @@
-// The helpers below only read the receiver, but they are `mutating` all the same: a non-mutating
-// method called from a mutating one made the compiler copy the whole receiver for each call (seen in
-// perf and callgrind: 18 % of the instructions on silence). As `mutating` they get `self` by address.
+// MARK: - The sub-block ring and the window sums
+
+// Every sub-block's measurements go to a ring of the newest `ringCapacity`, which every later stage
+// reads through `RingReader`. Two running sums over the newest 9 and 14 sub-blocks are the windows of
+// tier A and tier L; after each sub-block, tracking (a key is down) or detection runs on them.
 
 extension DTMFDetector {
     /// One sub-block's measurements, or their sum over a window.
@@ -112,8 +114,8 @@ extension DTMFDetector {
     /// Stores `block` as the newest sub-block and keeps `shortSum` and `longSum` equal to the sums of the
     /// newest 9 and 14 sub-blocks.
     ///
-    /// The ring is read and written in one access, and the sums are updated in locals and stored once:
-    /// through `self` the compiler stored and reloaded both after every step. Slots not yet written are
+    /// The ring is read and written in one access, and the sums are updated in locals and stored once
+    /// (through `self` the compiler stores and reloads both after every step). Slots not yet written are
     /// zero, so the sub-blocks leaving the windows are subtracted from the first sub-block on (x - 0 is x
     /// to the bit).
     @inline(__always)
@@ -158,7 +160,7 @@ extension DTMFDetector {
 
     /// The coherent sums of a window: per-lane power, energy and lag-1 product.
     ///
-    /// Inlined: as a call, each window's 80-byte sum was first copied to the stack.
+    /// Inlined: a call would copy the window's 80-byte sum to the stack first.
     @inline(__always)
     mutating func windowSums(_ sum: SubBlock) -> (power: SIMD8<Float>, energy: Double, lag: Double) {
         (sum.re * sum.re + sum.im * sum.im, Double(sum.energy), Double(sum.lagProduct))

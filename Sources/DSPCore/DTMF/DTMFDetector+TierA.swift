@@ -1,3 +1,10 @@
+// MARK: - Tier A: a clean pair over 22.5 ms
+
+// A key on a clean line or in white noise: both tones steady over the short window, well above the other
+// bins of their groups, within `cleanFrequencyTolerance` of their frequencies, and together most of the window's energy
+// (less when what is left is white). Then the onset (`changePoint`), which also confirms the pair lasts
+// to the present, and the harmonic-lock veto when the pair is not nearly pure.
+
 extension DTMFDetector {
     /// Tier A: the 22.5 ms window, for clean signals and white noise.
     mutating func tierA(
@@ -5,7 +12,7 @@ extension DTMFDetector {
     )
         -> Hit?
     {
-        let c = configuration
+        let c = descriptor.configuration
         let count = Self.windowSubBlocks
         let now = sampleCount
         // After digital silence (exact zeros, as between the keys of many sources) a tone younger than
@@ -20,18 +27,17 @@ extension DTMFDetector {
         let searchStart = max(now - span, 0)
         if exitAfter >= searchStart && isDigitalSilence(from: searchStart, through: exitAfter) { return nil }
         guard Self.groupMarginRatio(lanes, sums.power) >= descriptor.limits.marginRatio,
-            frequencyPlausible(lane: lanes.row, count: count, half: 4, cosine: descriptor.limits.plausibleCosine[lanes.row]),
+            frequencyPlausible(
+                lane: lanes.row, count: count, half: 4, cosine: descriptor.limits.plausibleCosine[lanes.row]),
             frequencyPlausible(
                 lane: lanes.column, count: count, half: 4, cosine: descriptor.limits.plausibleCosine[lanes.column])
         else { return nil }
         // The fits first, then the change point: every check is a pure function of the same inputs, so
         // the order does not change which windows pass, only what a rejection costs. A fit costs two lane
         // reads, a cos and a sin and nine complex multiply-adds; the change point a model and up to 240
-        // samples of gains. Over speech and music most windows that get this far fail the fits (in the
-        // mix corpus about half, and two in three of those the change point would have passed), while
-        // the change point alone rejected mostly the tries that come a sub-block before a key's tone is
-        // old enough, which digital silence now rejects above. The frequency deviation, known with the
-        // offsets, is checked first of all, and the low tone's own limits before the high tone is fitted.
+        // samples of gains; and over speech and music most windows that get this far fail the fits. The
+        // frequency deviation, known with the offsets, is checked first of all, and the low tone's own
+        // limits before the high tone is fitted.
         let row = laneValues(lanes.row, count: count), column = laneValues(lanes.column, count: count)
         let rowDirect = Self.directOffset(row, count: count, half: 4)
         let columnDirect = Self.directOffset(column, count: count, half: 4)
@@ -41,19 +47,22 @@ extension DTMFDetector {
             let lowFit = fitTone(
                 lane: lanes.row, count: count, half: 4, resolveAmbiguity: false, quarters: false,
                 rejectShifted: false, y: row, direct: rowDirect),
-            lowFit.tone.amplitude >= descriptor.limits.minimumAmplitude, lowFit.halves <= descriptor.limits.stabilityRatio,
+            lowFit.tone.amplitude >= descriptor.limits.minimumAmplitude,
+            lowFit.halves <= descriptor.limits.stabilityRatio,
             let highFit = fitTone(
                 lane: lanes.column, count: count, half: 4, resolveAmbiguity: false, quarters: false,
                 rejectShifted: false, y: column, direct: columnDirect)
         else { return nil }
         let m = measurePair(lanes, sums, count: count, low: lowFit, high: highFit)
-        guard m.low.tone.amplitude >= descriptor.limits.minimumAmplitude, m.high.tone.amplitude >= descriptor.limits.minimumAmplitude,
+        guard m.low.tone.amplitude >= descriptor.limits.minimumAmplitude,
+            m.high.tone.amplitude >= descriptor.limits.minimumAmplitude,
             descriptor.limits.twistRange.contains(m.twist),
             m.deviation <= min(c.cleanFrequencyTolerance, c.frequencyTolerance),
             max(m.low.halves, m.high.halves) <= descriptor.limits.stabilityRatio
         else { return nil }
         let white =
-            abs(m.residualCorrelation) <= c.whiteResidualCorrelation && descriptor.limits.whiteTwistRange.contains(m.twist)
+            abs(m.residualCorrelation) <= c.whiteResidualCorrelation
+            && descriptor.limits.whiteTwistRange.contains(m.twist)
         guard m.purity >= (white ? c.whiteNoisePurity : c.purity) else { return nil }
         // Outside white noise, the weaker tone must stand out of what else the window holds: a clean
         // pair with a strong twist whose weak tone is smaller than the rest is a loud note with a
@@ -71,7 +80,8 @@ extension DTMFDetector {
         let model = subBlockModel(low, high, fitEnd: now, count: 120)
         guard
             let onset = changePoint(
-                model, fitStart: now - 120, span: Int(span), now: now, minimumLength: descriptor.limits.minimumToneSamples,
+                model, fitStart: now - 120, span: Int(span), now: now,
+                minimumLength: descriptor.limits.minimumToneSamples,
                 wholeSubBlocks: true)
         else { return nil }
         // Two harmonics of one voice can be as clean as a key over 22.5 ms: the same veto as tier L's,
@@ -79,7 +89,7 @@ extension DTMFDetector {
         // which is periodic with the tones themselves).
         if m.purity < 0.9,
             harmonicLock(
-            m.low.tone, m.high.tone, count: count * Self.subBlockLength, now: now, cosine: c.cleanHarmonicCosine)
+                m.low.tone, m.high.tone, count: count * Self.subBlockLength, now: now, cosine: c.cleanHarmonicCosine)
         {
             return nil
         }

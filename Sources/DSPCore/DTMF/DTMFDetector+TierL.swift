@@ -1,16 +1,25 @@
 import RealModule
 
+// MARK: - Tier L: a pair over speech or music, over 35 ms
+
+// A key pressed while someone speaks or music plays: the longer window resolves the tones from what
+// sounds with them. The frequency and stability limits are tighter than tier A's, the purity bar depends
+// on what is left (speech-like or not), and a second path takes a key at the level of speech, judged on
+// the first difference of the signal. Then the harmonic-lock veto, and the onset (`changePoint`), which
+// asks for 36 ms of tone.
+
 extension DTMFDetector {
     /// Tier L: the 35 ms window, for a pair over speech or music.
     mutating func tierL(
         _ lanes: (row: Int, column: Int), _ sums: (power: SIMD8<Float>, energy: Double, lag: Double)
     ) -> Hit? {
-        let c = configuration
+        let c = descriptor.configuration
         let count = Self.longWindowSubBlocks
         let margin = Self.groupMarginRatio(lanes, sums.power)
         guard margin >= descriptor.limits.interferedGateMarginRatio,
             frequencyPlausible(
-                lane: lanes.row, count: count, half: count / 2, cosine: descriptor.limits.interferedPlausibleCosine[lanes.row]),
+                lane: lanes.row, count: count, half: count / 2,
+                cosine: descriptor.limits.interferedPlausibleCosine[lanes.row]),
             frequencyPlausible(
                 lane: lanes.column, count: count, half: count / 2,
                 cosine: descriptor.limits.interferedPlausibleCosine[lanes.column])
@@ -33,7 +42,8 @@ extension DTMFDetector {
                 lane: lanes.row, count: count, half: half, resolveAmbiguity: true, quarters: true,
                 rejectShifted: shiftFails, y: row, direct: rowDirect),
             lowFit.tone.amplitude >= descriptor.limits.minimumAmplitude,
-            lowFit.halves <= max(descriptor.limits.interferedStabilityRatio, descriptor.limits.speechPathStabilityRatio),
+            lowFit.halves
+                <= max(descriptor.limits.interferedStabilityRatio, descriptor.limits.speechPathStabilityRatio),
             lowFit.quarters <= max(descriptor.limits.interferedQuarterRatio, descriptor.limits.speechPathQuarterRatio),
             let highFit = fitTone(
                 lane: lanes.column, count: count, half: half, resolveAmbiguity: true, quarters: true,
@@ -41,7 +51,8 @@ extension DTMFDetector {
         else { return nil }
         let m = measurePair(lanes, sums, count: count, low: lowFit, high: highFit)
         let speechLike = m.residualCorrelation >= c.speechResidualCorrelation
-        guard m.low.tone.amplitude >= descriptor.limits.minimumAmplitude, m.high.tone.amplitude >= descriptor.limits.minimumAmplitude,
+        guard m.low.tone.amplitude >= descriptor.limits.minimumAmplitude,
+            m.high.tone.amplitude >= descriptor.limits.minimumAmplitude,
             m.deviation <= tolerance,
             descriptor.limits.interferedTwistRange.contains(m.twist)
         else { return nil }
@@ -65,7 +76,8 @@ extension DTMFDetector {
             let differencedPurity = differenced / max(2 * sums.energy - 2 * sums.lag, 1e-9)
             speechPath =
                 speechLike && differencedPurity >= c.speechPathPurity
-                && margin >= descriptor.limits.speechPathMarginRatio && halves <= descriptor.limits.speechPathStabilityRatio
+                && margin >= descriptor.limits.speechPathMarginRatio
+                && halves <= descriptor.limits.speechPathStabilityRatio
                 && quarters <= descriptor.limits.speechPathQuarterRatio
             guard speechPath else { return nil }
         }

@@ -1,5 +1,12 @@
 import RealModule
 
+// MARK: - Tone fitting: one tone, and a pair, over a window
+
+// A tone is measured from its lane's sub-block values alone: its frequency offset from the phase advance
+// between the window's first and last parts, then its amplitude from the values de-rotated by that
+// offset, and the amplitudes of the window's halves and quarters (is it steady?). A pair adds what
+// needs both tones: purity, twist, deviation and the residual's lag-1 correlation. Both tiers use these.
+
 extension DTMFDetector {
     /// One fitted tone: its lane, frequency offset and amplitude.
     struct Tone: Sendable {
@@ -41,12 +48,10 @@ extension DTMFDetector {
     }
 
     /// One lane's complex values over a window, oldest first (at most `longWindowSubBlocks` used), in
-    /// fixed-size storage: indexing a `SIMD16<Double>` by a variable index copied the vector through the
-    /// stack on every store.
+    /// fixed-size storage: a `SIMD16<Double>` indexed by a variable goes through the stack on every store.
     ///
-    /// Read and written by address (`withValues`, `laneValues`): indexing the `InlineArray`s copied the
-    /// whole 128-byte array to the stack on every read (16 moves per value; most of `directOffset`'s
-    /// and `fitTone`'s instructions).
+    /// Read and written by address (`withValues`, `laneValues`): indexing an `InlineArray` copies the
+    /// whole 128-byte array to the stack on every read.
     struct LaneSeries {
         var re = InlineArray<16, Double>(repeating: 0)
         var im = InlineArray<16, Double>(repeating: 0)
@@ -150,9 +155,9 @@ extension DTMFDetector {
         let ambiguity = rate / (Double(count - half) * l)
         let quarterEnds = Self.quarterBoundaries(count)
 
-        /// The sums of the sub-blocks de-rotated by `offsetHz`. The whole sum is added from -0 in time
-        /// order, as `SIMD.sum()` added the de-rotated vector (whose unused lanes were +0), so its bits are
-        /// those of the vector code.
+        /// The sums of the sub-blocks de-rotated by `offsetHz`, added in time order, the whole sum from -0
+        /// (the identity of addition): the arithmetic of `derotatedCandidates`, so that an offset gives
+        /// the same bits either way.
         func derotated(_ offsetHz: Double) -> DerotatedSums {
             var rotation = Rotation(stepRadians: -2 * Double.pi * offsetHz * l / rate)
             var sums = DerotatedSums()
@@ -178,8 +183,8 @@ extension DTMFDetector {
         var offsetHz = direct
         var sums: DerotatedSums
         if resolveAmbiguity {
-            // The candidates in the order the single-candidate code tried them: direct, then direct -
-            // ambiguity, then direct + ambiguity, each replacing the best so far only when strictly larger.
+            // The candidates in a fixed order: direct, then direct - ambiguity, then direct + ambiguity,
+            // each replacing the best so far only when strictly larger (a tie keeps the earlier one).
             let candidates = Self.derotatedCandidates(
                 y, count: count, half: half, quarterEnds: quarterEnds, direct: direct, ambiguity: ambiguity)
             sums = candidates.direct
@@ -224,9 +229,9 @@ extension DTMFDetector {
     /// whole sums at `direct - ambiguity` and `direct + ambiguity`, in one pass: the three offsets are
     /// lanes 0, 1 and 2 of `SIMD4<Double>` rotations (lane 3 idle), so the values are loaded once.
     ///
-    /// Each lane does the arithmetic of `fitTone`'s single-candidate loop (the same cos and sin, the same
+    /// Each lane does the arithmetic of `fitTone`'s one-offset loop (the same cos and sin, the same
     /// recurrence, the same sums in the same order), so every sum has the same bits. The quarter sums are
-    /// formed quarter by quarter in scalars, from +0 as the vector of quarters started.
+    /// formed quarter by quarter in scalars, each from +0 as in that loop's vector of quarters.
     @inline(__always)
     static func derotatedCandidates(
         _ y: LaneSeries, count: Int, half: Int, quarterEnds: SIMD4<Int>, direct: Double, ambiguity: Double
@@ -313,7 +318,7 @@ extension DTMFDetector {
         let n = Double(count * Self.subBlockLength)
         let lowEnergy = low.tone.amplitude * low.tone.amplitude / 2 * n
         let highEnergy = high.tone.amplitude * high.tone.amplitude / 2 * n
-        // cos ω of both tones at once (`sinCos`, to ~1e-15, instead of two libm calls).
+        // cos ω of both tones at once (`sinCos`, to ~1e-15; cheaper than two libm calls).
         let cosines = sinCos(2 * .pi * SIMD2(low.tone.frequency, high.tone.frequency) / Double(Self.sampleRate)).cos
         let residualLag = sums.lag - lowEnergy * cosines[0] - highEnergy * cosines[1]
         let residualEnergy = max(sums.energy - lowEnergy - highEnergy, 1e-9)

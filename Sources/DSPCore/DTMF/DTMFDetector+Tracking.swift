@@ -1,10 +1,19 @@
+// MARK: - Tracking: a key that is down
+
+// Once a key is down, detection stops and every sub-block asks one question: is the same pair still
+// there, near its levels at key-down, over the newest 10 ms? After `releaseMilliseconds` of no, the key
+// is released, and the release search (`releaseEnd`) places the tone's last sample.
+
 extension DTMFDetector {
     /// A key that is down.
     struct KeyState: Sendable {
         var digit: DTMFDigit
         var onsetSample: Int64
+        /// The end of the last sub-block in which the pair was present.
         var lastPresentSample: Int64
+        /// Where the key-down was reported.
         var reportedSample: Int64
+        /// Sub-blocks since the pair was last present.
         var absentSubBlocks = 0
         var tones: (Tone, Tone)
         /// The tones' levels, dBm0, computed once (two logarithms) for the key-down and key-up events.
@@ -26,10 +35,10 @@ extension DTMFDetector {
     }
 
     /// What tracking reads on every sub-block while a key is down, computed once at key-down and kept
-    /// outside the optional `KeyState` (reading through the optional copied the whole key each time).
+    /// outside the optional `KeyState` (reading through the optional copies the whole key each time).
     ///
     /// The two tones are the two lanes of each vector (low, high), so one `SIMD2<Double>` operation
-    /// does for both what the scalar code did for each in turn, with the same roundings.
+    /// serves both, each lane rounded as the same scalar operation would be.
     struct Tracker: Sendable {
         static let span = 4
         /// The two tones' lanes in the bank.
@@ -70,6 +79,8 @@ extension DTMFDetector {
         }
     }
 
+    /// Tracks the key that is down over the newest sub-block, and releases it after
+    /// `Limits.releaseSubBlocks` sub-blocks without its pair.
     mutating func track(_ handler: (Event) -> Void) {
         if keyPresent() {
             key!.absentSubBlocks = 0
@@ -95,7 +106,7 @@ extension DTMFDetector {
         let silent = tracker.silentSpanEnergy
         let cosines = tracker.cos, sines = tracker.sin
         let sums = withRing { ring -> (energy: Double, re: SIMD2<Double>, im: SIMD2<Double>)? in
-            // Newest first, as the scalar code added them.
+            // The span's energy, added newest first.
             var spanEnergy = 0.0
             for back in 0..<span { spanEnergy += Double(ring.energy(ring.newest &- back)) }
             // By Cauchy-Schwarz no tone in the span is louder than 2·sqrt(E/N): below both least amplitudes
@@ -113,8 +124,8 @@ extension DTMFDetector {
         }
         guard let (spanEnergy, zRe, zIm) = sums else { return false }
         // Each tone's amplitude is a = 2|Z|/N and its energy a²N/2 = 2|Z|²/N: both are judged on the power
-        // |Z|² against limits squared once (`Tracker`), without the square root and the divisions, whose
-        // latency made this a tenth of the time on key-dense audio.
+        // |Z|² against limits squared once (`Tracker`), without a square root or a division, whose latency
+        // would count on every sub-block of a key.
         let power = zRe * zRe + zIm * zIm
         let present = !any((power .< tracker.minimumPower) .| (power .> tracker.maximumPower))
         let toneEnergy = (power[0] + power[1]) * (2 / Double(span * Self.subBlockLength))

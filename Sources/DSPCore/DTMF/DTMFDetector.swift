@@ -20,20 +20,41 @@
 /// A clean pair passes tier A. A pair over speech or music is checked again over 35 ms (tier L):
 /// tighter frequency and stability, a purity bar that depends on the residual's character, and a veto
 /// when the two "tones" are harmonics of one voice (the residual is periodic at a lag where both tones
-/// are in phase); it must hold for 36 ms. A change-point search
-/// over the recent samples, with the fitted two-tone model, finds the tone's onset to within a few
-/// samples; the key-down is reported as soon as the tone has lasted `minimumToneMilliseconds`
-/// (more than 20 ms, so that 20 ms tones are rejected). The key-up comes after `releaseMilliseconds`
-/// without the pair, so that a short dropout inside one press does not split it into two.
+/// are in phase); it must hold for 36 ms. A pair that passes is still not a key when both its tones
+/// were already sounding before its onset, when either has a strong harmonic or a partial an octave
+/// below (music), or when it is only the echo of what the line played. A change-point search over the
+/// recent samples, with the fitted two-tone model, finds the tone's onset to within a few samples; the
+/// key-down is reported as soon as the tone has lasted `minimumToneMilliseconds` (more than 20 ms, so
+/// that 20 ms tones are rejected). The key-up comes after `releaseMilliseconds` without the pair, so
+/// that a short dropout inside one press does not split it into two.
+///
+/// ## Where the code is
+/// One file per stage, in the order a sample meets them:
+/// - `DTMFDetector+Descriptor.swift`: what all lines share (shapes, the bank, `Descriptor`, `Limits`);
+///   this file holds the per-line state and the public entry points;
+/// - `DTMFDetector+FrontEnd.swift`: the per-sample work (`GoertzelBank.swift`: the filters);
+/// - `DTMFDetector+SubBlocks.swift`: the sub-block ring, its one reader and the two window sums;
+/// - `DTMFDetector+Detection.swift`: the gate, and what a candidate goes through to become a key;
+/// - `DTMFDetector+ToneFit.swift`: measuring one tone and a pair over a window;
+/// - `DTMFDetector+TierA.swift`, `DTMFDetector+TierL.swift`: the two tiers of validation;
+/// - `DTMFDetector+HarmonicLock.swift`, `DTMFDetector+MusicChecks.swift`: the vetoes against voice
+///   and music; `DTMFDetector+Echo.swift`: the echo reference;
+/// - `DTMFDetector+ChangePoint.swift`: the onset and release search, on `ModelPair.swift`'s model;
+/// - `DTMFDetector+Tracking.swift`: a key that is down, and its release.
+///
+/// Helpers that only read the receiver are `mutating` all the same: called from a mutating method, a
+/// non-mutating one is handed a copy of the whole receiver; a mutating one gets `self` by address.
 ///
 /// ## Cost
-/// Per sample: one step of one of the two half-rate Goertzel filters of `GoertzelBank` (three `SIMD8<Float>`
-/// operations), fed four samples at a time with one conversion and one store to the history.
-/// Per sub-block: a few dozen SIMD operations (the filters' recombination, a table lookup for the phase
-/// reference, the energy read back, two running window sums). Validation runs only while a candidate is
-/// present.
+/// Per sample: one step of one of the two half-rate Goertzel filters of `GoertzelBank` (three
+/// `SIMD8<Float>` operations), fed four samples at a time with one conversion and one store to the
+/// history. Per sub-block: a few dozen SIMD operations (the filters' recombination, a table lookup for
+/// the phase reference, the energy read back, two running window sums). Validation runs only while a
+/// candidate is present.
 /// Real-time safe after `init`: `process` allocates nothing, takes no locks and never blocks.
 public struct DTMFDetector: Sendable {
+    // MARK: What all lines share
+
     /// What every line of this configuration shares: the configuration, its thresholds in the units
     /// compared, and the Goertzel bank. Computed in `init` and never changed (see `Descriptor`).
     let descriptor: Descriptor
@@ -41,17 +62,22 @@ public struct DTMFDetector: Sendable {
     /// The settings this receiver was made with.
     public var configuration: Configuration { descriptor.configuration }
 
-    // Per-sample state.
+    // MARK: Per-line state
+
+    // Per sample (`DTMFDetector+FrontEnd.swift`).
     var goertzel: GoertzelBank.State
     var positionInSubBlock = 0
     /// The first sample of a pair whose second has not arrived yet.
     var waitingSample: Float?
+    /// The newest `historyCapacity` samples, a ring (and `historyMirror` more, see there).
     var history: [Float]
     /// Samples consumed since the start of the stream.
     public internal(set) var sampleCount: Int64 = 0
 
-    // Per-sub-block state.
+    // Per sub-block (`DTMFDetector+SubBlocks.swift`).
+    /// The newest `ringCapacity` sub-blocks; sub-block n is in slot n mod `ringCapacity`.
     var ring: [SubBlock]
+    /// Sub-blocks completed since the start of the stream.
     var subBlockCount: Int64 = 0
     /// Running sums over the newest 9 and 14 sub-blocks (the two windows), kept exact by a full
     /// recount every `recountInterval` sub-blocks so that rounding cannot build up.
@@ -59,6 +85,7 @@ public struct DTMFDetector: Sendable {
     var longSum = SubBlock()
     /// Set while the sums are not kept (a key is down); the next sub-block without a key recounts them.
     var windowSumsStale = false
+    /// The key that is down, if any (`DTMFDetector+Tracking.swift`).
     var key: KeyState?
     /// The tracking constants of `key`; meaningful only while `key` is not nil.
     var tracker = Tracker()
@@ -67,7 +94,7 @@ public struct DTMFDetector: Sendable {
     var previousKeyEnd = Int64.min
     /// Set when the last evaluation found nothing near a key: the next sub-block is not evaluated.
     var skipNextDetection = false
-    /// Scratch space for the residual of the harmonic-lock veto and the gains of the change-point
+    /// Scratch space for the residual of the harmonic-lock veto and the gains of the onset and release
     /// searches, allocated once.
     var residual: [Double]
     /// What the line played, when the caller gives it (`process(_:reference:_:)`).
@@ -79,7 +106,7 @@ public struct DTMFDetector: Sendable {
         self.goertzel = GoertzelBank.State(bank: Self.bank)
         self.history = [Float](repeating: 0, count: Self.historyCapacity + Self.historyMirror)
         self.ring = [SubBlock](repeating: SubBlock(), count: Self.ringCapacity)
-        // Also the gains of the change-point searches (at most 400 samples).
+        // Also the gains of the onset and release searches (at most 400 samples).
         self.residual = [Double](repeating: 0, count: max(Self.longWindowSubBlocks * Self.subBlockLength, 400))
         self.echo = EchoReference(bank: Self.bank)
     }

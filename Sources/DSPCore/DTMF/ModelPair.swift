@@ -1,3 +1,10 @@
+// MARK: - The two-tone model
+
+// The onset and release searches compare the samples with a model of the pair: two sinusoids at the
+// fitted frequencies, with the amplitudes and phases that fit a stretch of the history best. The fit is
+// made from the sub-block values in the ring (`subBlockModel`) or, for a stretch the ring does not hold,
+// from the samples (`ModelPair.init(low:high:history:fitStart:count:)`).
+
 extension DTMFDetector {
     /// The two-tone model fitted on the `count` samples that end at `fitEnd` (a sub-block end, at most
     /// `ringCapacity` sub-blocks back), from the sub-block values in the ring rather than the samples.
@@ -8,10 +15,11 @@ extension DTMFDetector {
     /// e^{-jΔi} is replaced by its effect on the tone itself (exact for a tone at ω), which gives
     ///   X = L·sin(Δ/2)/sin(LΔ/2) · e^{-j(ω₀(L-1) + ω₀L(M-J₀) + Δ(L-1)/2)} · r̄_M · Σ_q e^{-jΔLq}·Y_{J₀+q}
     /// with J₀ the first fitted sub-block and M the next one, whose reference r_M is the filters' own:
-    /// the slow drift of the `Float` reference cancels. Then a = 2X / count, as the sample fit has it.
+    /// the slow drift of the `Float` reference cancels. Then a = 2X / count, as the fit on the samples
+    /// has it.
     ///
     /// Cost: per sub-block one `SIMD2<Double>` complex multiply-add and rotation (both tones at once),
-    /// and four `sinCos` pairs; the sample fit made `count / 2` dependent Goertzel steps.
+    /// and four `sinCos` pairs (a fit on the samples takes `count / 2` dependent Goertzel steps).
     mutating func subBlockModel(_ low: Tone, _ high: Tone, fitEnd: Int64, count: Int) -> ModelPair {
         let l = Self.subBlockLength
         let blocks = count / l
@@ -21,7 +29,8 @@ extension DTMFDetector {
         let rate = Double(Self.sampleRate)
         let nominal =
             2 * Double.pi
-            * SIMD2(Double(descriptor.bank.frequencies[low.lane]), Double(descriptor.bank.frequencies[high.lane])) / rate
+            * SIMD2(Double(descriptor.bank.frequencies[low.lane]), Double(descriptor.bank.frequencies[high.lane]))
+            / rate
         let omega = 2 * Double.pi * SIMD2(low.frequency, high.frequency) / rate
         let delta = omega - nominal
         // W = Σ_q e^{-jΔLq}·Y_{J₀+q}, the rotation by recurrence; the ring read by address, once.
@@ -63,12 +72,14 @@ extension DTMFDetector {
 /// The two tones of a candidate pair, each fitted on the same stretch of the history, then generated
 /// sample by sample or four samples at a time.
 ///
-/// Each fit is a Goertzel filter at the tone's measured frequency over the stretch, which gives its
-/// complex amplitude a (x[n] ≈ Re(a·e^{jω(n - fitStart)})); the model is then produced by a real
-/// recursion, s[n] = 2cos ω·s[n-1] - s[n-2] (`next`) or s[n+4] = 2cos 4ω·s[n] - s[n-4] (`quads`).
+/// Each fit gives a tone's complex amplitude a (x[n] ≈ Re(a·e^{jω(n - fitStart)})) at its measured
+/// frequency over the stretch: from the ring's sub-block values (`DTMFDetector.subBlockModel`) or by a
+/// Goertzel filter over the samples (`init(low:high:history:fitStart:count:)`). The model is then
+/// produced by a real recursion, s[n] = 2cos ω·s[n-1] - s[n-2] (`next`) or s[n+4] = 2cos 4ω·s[n] - s[n-4]
+/// (`quads`).
 ///
 /// The two tones are the two lanes of a `SIMD2<Double>` (low, high): the fit reads each sample once
-/// for both filters. The model only places change points (where a run of samples gains from
+/// for both filters. The model only places onsets and ends (where a run of samples gains from
 /// subtracting it), so it needs to be accurate, not bit-for-bit reproducible: the sines and cosines
 /// come from `sinCos` (≈1e-15), not libm.
 struct ModelPair {
@@ -158,7 +169,7 @@ struct ModelPair {
         let c4 = 2 * c2 * c2 - 1
         var re = c, im = s
         // The eight values in fixed-size storage, then gathered: inserting into a `SIMD8` by a variable
-        // lane went through the stack each time.
+        // lane goes through the stack each time.
         var values = InlineArray<8, SIMD2<Double>>(repeating: SIMD2())
         for k in 0..<8 {
             values[k] = aRe * re - aIm * im

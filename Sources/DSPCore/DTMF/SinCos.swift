@@ -1,5 +1,7 @@
 import RealModule
 
+// MARK: - Rotations: sin and cos of both tones at once, and by recurrence
+
 /// sin x and cos x of both lanes, to about 1e-15 for |x| up to a few thousand radians.
 ///
 /// Reduction by a three-part π/2 (the first two parts have 24 significant bits, so k times them is
