@@ -90,8 +90,9 @@ struct EchoReference: Sendable {
     /// The samples of the sub-block in progress.
     var pending: [Float]
     var pendingCount = 0
-    var re: [SIMD8<Float>]
-    var im: [SIMD8<Float>]
+    /// The newest `capacity` sub-blocks' DFT values (`re` and `im`; the energies are not kept), read
+    /// through `DTMFDetector.RingReader` like the receiver's own ring.
+    var ring: [DTMFDetector.SubBlock]
     /// Reference sub-blocks completed since the start of the stream.
     var subBlockCount: Int64 = 0
     /// Whether any reference has been fed: a receiver fed without one never looks.
@@ -102,8 +103,7 @@ struct EchoReference: Sendable {
     init(bank: GoertzelBank) {
         state = GoertzelBank.State(bank: bank)
         pending = [Float](repeating: 0, count: DTMFDetector.subBlockLength)
-        re = [SIMD8<Float>](repeating: SIMD8(), count: Self.capacity)
-        im = [SIMD8<Float>](repeating: SIMD8(), count: Self.capacity)
+        ring = [DTMFDetector.SubBlock](repeating: DTMFDetector.SubBlock(), count: Self.capacity)
         scratch = [SIMD2<Double>](repeating: SIMD2(), count: 2 * (Self.capacity + 1))
     }
 
@@ -151,8 +151,8 @@ struct EchoReference: Sendable {
         // Zero filters give zero values; the phase reference advances either way.
         let (r, i) = bank.finishSubBlock(silent ? GoertzelBank.Filters() : filters, &state)
         let slot = Int(subBlockCount & Int64(Self.capacity - 1))
-        re[slot] = silent ? SIMD8() : r
-        im[slot] = silent ? SIMD8() : i
+        ring[slot].re = silent ? SIMD8() : r
+        ring[slot].im = silent ? SIMD8() : i
         subBlockCount += 1
     }
 
@@ -166,26 +166,29 @@ struct EchoReference: Sendable {
         precondition(count <= Self.capacity)
         let stepCos = SIMD2(Double.cos(stepRadians[0]), Double.cos(stepRadians[1]))
         let stepSin = SIMD2(Double.sin(stepRadians[0]), Double.sin(stepRadians[1]))
-        let re = self.re, im = self.im
-        return scratch.withUnsafeMutableBufferPointer { scratch in
-            let prefixRe = UnsafeMutableBufferPointer(rebasing: scratch[0...count])
-            let prefixIm = UnsafeMutableBufferPointer(
-                rebasing: scratch[(Self.capacity + 1)...(Self.capacity + 1 + count)])
-            var c = SIMD2<Double>(repeating: 1), s = SIMD2<Double>()
-            var sumRe = SIMD2<Double>(), sumIm = SIMD2<Double>()
-            prefixRe[0] = sumRe
-            prefixIm[0] = sumIm
-            for k in 0..<count {
-                let slot = Int((first + Int64(k)) & Int64(Self.capacity - 1))
-                let xRe = SIMD2(Double(re[slot][lanes.0]), Double(re[slot][lanes.1]))
-                let xIm = SIMD2(Double(im[slot][lanes.0]), Double(im[slot][lanes.1]))
-                sumRe += xRe * c - xIm * s
-                sumIm += xRe * s + xIm * c
-                prefixRe[k + 1] = sumRe
-                prefixIm[k + 1] = sumIm
-                (c, s) = (c * stepCos - s * stepSin, c * stepSin + s * stepCos)
+        let blocks = self.ring  // the same storage, not a copy of the values
+        let newest = Int(truncatingIfNeeded: subBlockCount &- 1)
+        return blocks.withUnsafeBufferPointer { storage in
+            let reader = DTMFDetector.RingReader(
+                UnsafeRawPointer(storage.baseAddress!), capacity: Self.capacity, newest: newest)
+            return scratch.withUnsafeMutableBufferPointer { scratch in
+                let prefixRe = UnsafeMutableBufferPointer(rebasing: scratch[0...count])
+                let prefixIm = UnsafeMutableBufferPointer(
+                    rebasing: scratch[(Self.capacity + 1)...(Self.capacity + 1 + count)])
+                var c = SIMD2<Double>(repeating: 1), s = SIMD2<Double>()
+                var sumRe = SIMD2<Double>(), sumIm = SIMD2<Double>()
+                prefixRe[0] = sumRe
+                prefixIm[0] = sumIm
+                for k in 0..<count {
+                    let (xRe, xIm) = reader.lanes(lanes, Int(truncatingIfNeeded: first) &+ k)
+                    sumRe += xRe * c - xIm * s
+                    sumIm += xRe * s + xIm * c
+                    prefixRe[k + 1] = sumRe
+                    prefixIm[k + 1] = sumIm
+                    (c, s) = (c * stepCos - s * stepSin, c * stepSin + s * stepCos)
+                }
+                return body(UnsafeBufferPointer(prefixRe), UnsafeBufferPointer(prefixIm))
             }
-            return body(UnsafeBufferPointer(prefixRe), UnsafeBufferPointer(prefixIm))
         }
     }
 }

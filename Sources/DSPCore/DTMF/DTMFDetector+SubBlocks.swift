@@ -53,32 +53,37 @@ extension DTMFDetector {
     @inline(__always)
     mutating func withRing<Result>(_ body: (RingReader) -> Result) -> Result {
         let newest = Int(truncatingIfNeeded: subBlockCount &- 1)
-        return ring.withUnsafeBufferPointer { body(RingReader(UnsafeRawPointer($0.baseAddress!), newest: newest)) }
+        return ring.withUnsafeBufferPointer {
+            body(RingReader(UnsafeRawPointer($0.baseAddress!), capacity: Self.ringCapacity, newest: newest))
+        }
     }
 
-    /// The ring of the newest `ringCapacity` sub-blocks, read by address. A sub-block is named by its
-    /// number since the start of the stream: the newest is `newest`, the oldest still held
-    /// `newest - ringCapacity + 1`.
+    /// A ring of the newest `capacity` sub-blocks (the receiver's, or the echo reference's), read by
+    /// address. A sub-block is named by its number since the start of the stream, and is in slot
+    /// number mod `capacity`: the newest is `newest`, the oldest still held `newest - capacity + 1`.
     ///
     /// Each value is one scalar load at its byte offset: indexing a `SIMD8<Float>` by a variable lane
     /// stores the whole vector to the stack first, and copying a `SubBlock` out moves all of it.
     struct RingReader {
         let newest: Int
         private let base: UnsafeRawPointer
+        private let mask: Int
         private let stride = MemoryLayout<SubBlock>.stride
         private let reOffset = MemoryLayout<SubBlock>.offset(of: \.re)!
         private let imOffset = MemoryLayout<SubBlock>.offset(of: \.im)!
         private let energyOffset = MemoryLayout<SubBlock>.offset(of: \.energy)!
 
         @inline(__always)
-        init(_ base: UnsafeRawPointer, newest: Int) {
+        init(_ base: UnsafeRawPointer, capacity: Int, newest: Int) {
+            assert(capacity & (capacity - 1) == 0)
             self.base = base
+            self.mask = capacity - 1
             self.newest = newest
         }
 
         @inline(__always)
         private func address(_ number: Int) -> UnsafeRawPointer {
-            base + (number & (DTMFDetector.ringCapacity - 1)) &* stride
+            base + (number & mask) &* stride
         }
 
         /// Sub-block `number`, whole.
