@@ -40,7 +40,9 @@
 /// - `DTMFDetector+HarmonicLock.swift`, `DTMFDetector+MusicChecks.swift`: the vetoes against voice
 ///   and music; `DTMFDetector+Echo.swift`: the echo reference;
 /// - `DTMFDetector+ChangePoint.swift`: the onset and release search, on `ModelPair.swift`'s model;
-/// - `DTMFDetector+Tracking.swift`: a key that is down, and its release.
+/// - `DTMFDetector+Tracking.swift`: a key that is down, and its release;
+/// - `SinCos.swift`: sin and cos of both tones at once, and rotations by recurrence; `DTMFDigit.swift`:
+///   the keys and their frequencies.
 ///
 /// Helpers that only read the receiver are `mutating` all the same: called from a mutating method, a
 /// non-mutating one is handed a copy of the whole receiver; a mutating one gets `self` by address.
