@@ -110,7 +110,7 @@ public struct GoertzelBank: Sendable, Hashable {
     /// each run through a Goertzel filter at 2ω (a filter at the half rate), two independent chains
     ///   e[k] = 2cos(2ω)·e[k-1] - e[k-2] + x[2k],  o[k] = 2cos(2ω)·o[k-1] - o[k-2] + x[2k+1],
     /// which `finishSubBlock` recombines. Per pair that is two multiply-adds and two subtractions of
-    /// `SIMD8<Float>` (the two-sample form of one filter needed three multiplies and six additions for the
+    /// `SIMD8<Float>` (the two-sample form of one filter needs three multiplies and six additions for the
     /// same shortening of the dependent chain), and the chains' latencies overlap.
     ///
     /// Real-time safe: no allocation, locks, logging or blocking.
@@ -160,8 +160,8 @@ public struct GoertzelBank: Sendable, Hashable {
     /// Ends a sub-block whose whole `filters` the caller ran itself (from zero): returns its complex DFT
     /// value per lane, referenced to absolute time, and advances `state`'s reference.
     ///
-    /// Always inlined: called through a `static let` descriptor, an outlined call copied the whole
-    /// descriptor (336 bytes, a `memcpy`) to the stack on every sub-block.
+    /// Always inlined: an outlined call copies the whole bank (336 bytes, a `memcpy`) to the stack on
+    /// every sub-block.
     ///
     /// Real-time safe: no allocation, locks, logging or blocking.
     @inlinable @inline(__always)

@@ -1,5 +1,7 @@
 import RealModule
 
+// The music checks: two vetoes for a pair that passed a tier, each looking at the samples around it.
+
 // MARK: - The pair must begin at its onset
 
 // A key is a pair of tones that starts from nothing: before the key goes down neither of its
@@ -28,7 +30,7 @@ extension DTMFDetector {
         let frequencies = SIMD2(low.frequency, high.frequency)
         let before = amplitudes(frequencies, from: preStart, count: Int(preLength))
         let during = amplitudes(frequencies, from: onset, count: Int(toneLength))
-        return all(before .>= limits.preOnsetRatio * during)
+        return all(before .>= descriptor.limits.preOnsetRatio * during)
     }
 
     /// The amplitudes of two sinusoids at `frequencies` (Hz) over `count` samples of the history from
@@ -72,8 +74,9 @@ extension DTMFDetector {
 
 extension DTMFDetector {
     /// Whether either tone of the pair has a second harmonic (or the low tone a third) at least
-    /// `harmonicLevelDB` re its own level, or a partial of the octave below (3/2 of the low tone, 1/2 of the high one) at least
-    /// `lowerOctaveLevelDB`, over the samples from `onset` to now (at most `Self.harmonicSamples`).
+    /// `harmonicLevelDB` re its own level, or a partial of the octave below (3/2 of the low tone, 1/2 of
+    /// the high one) at least `lowerOctaveLevelDB`, over the samples from `onset` to now (at most
+    /// `Self.harmonicSamples`).
     ///
     /// Cost, only for a pair that passed every other test: two passes over those samples (the tones'
     /// complex amplitudes; then the residual's Hann-windowed DFT at both second harmonics).
@@ -88,7 +91,9 @@ extension DTMFDetector {
         let half = count / 2
         return history.withUnsafeBufferPointer { history in
             /// Σ x[n]·e^{-jωn} over `length` samples from `offset` (n counted from the stretch's start).
-            func dft(_ omega: SIMD2<Double>, from offset: Int, _ length: Int) -> (re: SIMD2<Double>, im: SIMD2<Double>) {
+            func dft(
+                _ omega: SIMD2<Double>, from offset: Int, _ length: Int
+            ) -> (re: SIMD2<Double>, im: SIMD2<Double>) {
                 let (stepSin, stepCos) = sinCos(omega)
                 var (s, c) = sinCos(omega * Double(offset))
                 var re = SIMD2<Double>(), im = SIMD2<Double>()
@@ -127,8 +132,12 @@ extension DTMFDetector {
                 amplitude[1])
             let (stepSin, stepCos) = sinCos(omega)
             var probeSin = SIMD8<Double>(), probeCos = SIMD8<Double>()
-            for lane in 0..<8 { (probeSin[lane], probeCos[lane]) = (Double.sin(probes[lane]), Double.cos(probes[lane])) }
-            let (windowSin, windowCos) = (Double.sin(2 * Double.pi / Double(count - 1)), Double.cos(2 * Double.pi / Double(count - 1)))
+            for lane in 0..<8 {
+                (probeSin[lane], probeCos[lane]) = (Double.sin(probes[lane]), Double.cos(probes[lane]))
+            }
+            let (windowSin, windowCos) = (
+                Double.sin(2 * Double.pi / Double(count - 1)), Double.cos(2 * Double.pi / Double(count - 1))
+            )
             var c = SIMD2<Double>(repeating: 1), s = SIMD2<Double>()
             var pc = SIMD8<Double>(repeating: 1), ps = SIMD8<Double>()
             var wc = 1.0, ws = 0.0
@@ -147,7 +156,7 @@ extension DTMFDetector {
                 index = (index &+ 1) & mask
             }
             let probeAmplitude = 2 * (pRe * pRe + pIm * pIm).squareRoot() / weights
-            return any(probeAmplitude .>= limits.harmonicRatios * reference)
+            return any(probeAmplitude .>= descriptor.limits.harmonicRatios * reference)
         }
     }
 

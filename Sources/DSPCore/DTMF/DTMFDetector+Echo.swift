@@ -28,9 +28,9 @@ extension DTMFDetector {
             let end = min(start + EchoReference.sliceLength, samples.count)
             let referenceEnd = min(end, reference.count)
             if referenceEnd > start {
-                echo.feed(UnsafeBufferPointer(rebasing: reference[start..<referenceEnd]), bank: filters)
+                echo.feed(UnsafeBufferPointer(rebasing: reference[start..<referenceEnd]), bank: descriptor.bank)
             }
-            if referenceEnd < end { echo.feedSilence(end - max(start, referenceEnd), bank: filters) }
+            if referenceEnd < end { echo.feedSilence(end - max(start, referenceEnd), bank: descriptor.bank) }
             process(UnsafeBufferPointer(rebasing: samples[start..<end]), handler)
             start = end
         }
@@ -52,11 +52,11 @@ extension DTMFDetector {
     mutating func echoExplains(_ low: Tone, _ high: Tone, count: Int) -> Bool {
         guard echo.active else { return false }
         let newest = subBlockCount - 1
-        let delays = limits.echoDelaySubBlocks
+        let delays = descriptor.limits.echoDelaySubBlocks
         // The oldest sub-block any window reaches, no older than the ring holds.
         let oldest = max(newest - Int64(delays + count - 1), echo.subBlockCount - Int64(EchoReference.capacity), 0)
         guard newest - oldest + 1 >= Int64(count), newest < echo.subBlockCount else { return false }
-        let factor = limits.echoAmplitudeRatio * Double(count * Self.subBlockLength) / 2
+        let factor = descriptor.limits.echoAmplitudeRatio * Double(count * Self.subBlockLength) / 2
         // The least reference window power per tone, |Z|² ≥ (ratio·a·N/2)².
         let least = SIMD2(low.amplitude, high.amplitude) * factor
         let leastPower = least * least
@@ -64,7 +64,8 @@ extension DTMFDetector {
         let span = Int(newest - oldest + 1)
         return echo.withPrefixSums(
             from: oldest, count: span, lanes: lanes,
-            stepRadians: SIMD2(low.offsetHz, high.offsetHz) * (-2 * .pi * Double(Self.subBlockLength) / Double(Self.sampleRate))
+            stepRadians: SIMD2(low.offsetHz, high.offsetHz)
+                * (-2 * .pi * Double(Self.subBlockLength) / Double(Self.sampleRate))
         ) { prefixRe, prefixIm in
             // Window ends from the newest sub-block back by up to `delays`.
             for end in stride(from: span, through: count, by: -1) {
@@ -89,8 +90,9 @@ struct EchoReference: Sendable {
     /// The samples of the sub-block in progress.
     var pending: [Float]
     var pendingCount = 0
-    var re: [SIMD8<Float>]
-    var im: [SIMD8<Float>]
+    /// The newest `capacity` sub-blocks' DFT values (`re` and `im`; the energies are not kept), read
+    /// through `DTMFDetector.RingReader` like the receiver's own ring.
+    var ring: [DTMFDetector.SubBlock]
     /// Reference sub-blocks completed since the start of the stream.
     var subBlockCount: Int64 = 0
     /// Whether any reference has been fed: a receiver fed without one never looks.
@@ -101,8 +103,7 @@ struct EchoReference: Sendable {
     init(bank: GoertzelBank) {
         state = GoertzelBank.State(bank: bank)
         pending = [Float](repeating: 0, count: DTMFDetector.subBlockLength)
-        re = [SIMD8<Float>](repeating: SIMD8(), count: Self.capacity)
-        im = [SIMD8<Float>](repeating: SIMD8(), count: Self.capacity)
+        ring = [DTMFDetector.SubBlock](repeating: DTMFDetector.SubBlock(), count: Self.capacity)
         scratch = [SIMD2<Double>](repeating: SIMD2(), count: 2 * (Self.capacity + 1))
     }
 
@@ -150,8 +151,8 @@ struct EchoReference: Sendable {
         // Zero filters give zero values; the phase reference advances either way.
         let (r, i) = bank.finishSubBlock(silent ? GoertzelBank.Filters() : filters, &state)
         let slot = Int(subBlockCount & Int64(Self.capacity - 1))
-        re[slot] = silent ? SIMD8() : r
-        im[slot] = silent ? SIMD8() : i
+        ring[slot].re = silent ? SIMD8() : r
+        ring[slot].im = silent ? SIMD8() : i
         subBlockCount += 1
     }
 
@@ -165,25 +166,29 @@ struct EchoReference: Sendable {
         precondition(count <= Self.capacity)
         let stepCos = SIMD2(Double.cos(stepRadians[0]), Double.cos(stepRadians[1]))
         let stepSin = SIMD2(Double.sin(stepRadians[0]), Double.sin(stepRadians[1]))
-        let re = self.re, im = self.im
-        return scratch.withUnsafeMutableBufferPointer { scratch in
-            let prefixRe = UnsafeMutableBufferPointer(rebasing: scratch[0...count])
-            let prefixIm = UnsafeMutableBufferPointer(rebasing: scratch[(Self.capacity + 1)...(Self.capacity + 1 + count)])
-            var c = SIMD2<Double>(repeating: 1), s = SIMD2<Double>()
-            var sumRe = SIMD2<Double>(), sumIm = SIMD2<Double>()
-            prefixRe[0] = sumRe
-            prefixIm[0] = sumIm
-            for k in 0..<count {
-                let slot = Int((first + Int64(k)) & Int64(Self.capacity - 1))
-                let xRe = SIMD2(Double(re[slot][lanes.0]), Double(re[slot][lanes.1]))
-                let xIm = SIMD2(Double(im[slot][lanes.0]), Double(im[slot][lanes.1]))
-                sumRe += xRe * c - xIm * s
-                sumIm += xRe * s + xIm * c
-                prefixRe[k + 1] = sumRe
-                prefixIm[k + 1] = sumIm
-                (c, s) = (c * stepCos - s * stepSin, c * stepSin + s * stepCos)
+        let blocks = self.ring  // the same storage, not a copy of the values
+        let newest = Int(truncatingIfNeeded: subBlockCount &- 1)
+        return blocks.withUnsafeBufferPointer { storage in
+            let reader = DTMFDetector.RingReader(
+                UnsafeRawPointer(storage.baseAddress!), capacity: Self.capacity, newest: newest)
+            return scratch.withUnsafeMutableBufferPointer { scratch in
+                let prefixRe = UnsafeMutableBufferPointer(rebasing: scratch[0...count])
+                let prefixIm = UnsafeMutableBufferPointer(
+                    rebasing: scratch[(Self.capacity + 1)...(Self.capacity + 1 + count)])
+                var c = SIMD2<Double>(repeating: 1), s = SIMD2<Double>()
+                var sumRe = SIMD2<Double>(), sumIm = SIMD2<Double>()
+                prefixRe[0] = sumRe
+                prefixIm[0] = sumIm
+                for k in 0..<count {
+                    let (xRe, xIm) = reader.lanes(lanes, Int(truncatingIfNeeded: first) &+ k)
+                    sumRe += xRe * c - xIm * s
+                    sumIm += xRe * s + xIm * c
+                    prefixRe[k + 1] = sumRe
+                    prefixIm[k + 1] = sumIm
+                    (c, s) = (c * stepCos - s * stepSin, c * stepSin + s * stepCos)
+                }
+                return body(UnsafeBufferPointer(prefixRe), UnsafeBufferPointer(prefixIm))
             }
-            return body(UnsafeBufferPointer(prefixRe), UnsafeBufferPointer(prefixIm))
         }
     }
 }
