@@ -195,8 +195,9 @@ extension DTMFDetector {
     /// `during` is the pair measured over the stretch from the onset. When that is the stretch looked at,
     /// what the two tones leave of its energy bounds every probe: a Hann-windowed amplitude over N samples
     /// of a residual of energy E is at most sqrt(6E/N) (Cauchy-Schwarz, with Σw = N/2 and Σw² = 3N/8).
-    /// Below a quarter of the lowest limit (a margin for the fit the check makes itself) the answer is
-    /// no, without the check's passes: so it is for a key on a quiet line.
+    /// A partial of amplitude b at a probe puts at least b²N/2 into that residual, so the bound is at least
+    /// sqrt(3)·b: when it is below the lowest limit, no probe can reach its limit, and the answer is no
+    /// without the check's passes. So it is for a key on a quiet line.
     private mutating func pairHasHarmonics(
         _ low: Tone, _ high: Tone, onset: Int64, during: Stretch
     ) -> Bool {
@@ -207,7 +208,7 @@ extension DTMFDetector {
         if count == during.count {
             let n = Double(count)
             let residual = during.residualEnergy
-            let least = 0.25 * descriptor.limits.harmonicRatios.min() * during.amplitude.min()
+            let least = descriptor.limits.harmonicRatios.min() * during.amplitude.min()
             if (6 * residual / n).squareRoot() < least { return false }
         }
         let rate = Double(Self.sampleRate)
