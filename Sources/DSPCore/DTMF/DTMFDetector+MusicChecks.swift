@@ -17,10 +17,10 @@ extension DTMFDetector {
     /// before its onset, or it has harmonics (the two checks below). Both look at the stretch from the
     /// onset to now, measured once here.
     ///
-    /// Cost, only for a pair that passed every other test: one pass over the stretch (two DFT values and
-    /// its energy), and a pass over the stretch before the onset (its energy). On a clean key that is
-    /// all: the energy before the onset, and what the stretch holds besides the pair, are too small for
-    /// either check to fire, which the bounds below establish without the checks' own passes.
+    /// Cost, only for a pair that passed every other test: a Goertzel pass over the stretch since the
+    /// onset and one over the stretch before it (two DFT values and the energy each). On a clean key that
+    /// is all: what the stretch holds besides the pair is too small for the harmonic check to fire, which
+    /// a bound establishes without that check's own passes.
     mutating func pairIsMusic(_ low: Tone, _ high: Tone, onset: Int64) -> Bool {
         // The tone is measured from 2 ms after its estimated onset: a few samples before a key's start
         // counted as tone would leave a residual that no key has.
@@ -38,7 +38,8 @@ extension DTMFDetector {
     /// reaching into the previous key) is at least `preOnsetRatio` of `during`, its amplitude since.
     ///
     /// A tone's amplitude over L samples of energy E is at most 2·sqrt(E/L) (Cauchy-Schwarz), so when
-    /// that bound is below the limit for either tone the answer is no, without the DFT.
+    /// that bound is below the limit for either tone the answer is no without the DFT. On a key after
+    /// a quiet stretch that is the answer, and the energy comes mostly from the ring's sub-block sums.
     private mutating func pairPrecedesOnset(
         _ frequencies: SIMD2<Double>, onset: Int64, during: SIMD2<Double>
     ) -> Bool {
@@ -49,15 +50,32 @@ extension DTMFDetector {
         let preLength = Int(onset - preStart)
         guard preLength >= Self.preOnsetMinimumSamples else { return false }
         let least = descriptor.limits.preOnsetRatio * during
-        let energy = self.energy(from: preStart, count: preLength)
-        let bound = 2 * (energy / Double(preLength)).squareRoot()
+        let bound = 2 * (energyBound(from: preStart, to: onset) / Double(preLength)).squareRoot()
         guard bound >= least.min() else { return false }
         let before = stretch(frequencies, from: preStart, count: preLength).amplitude
         return all(before .>= least)
     }
 
+    /// At least the energy of the history's samples from `first` up to `end`: the sub-blocks inside the
+    /// stretch from the ring's energies (their `Float` sums, raised by 1e-5 to cover rounding), the
+    /// samples at its edges one by one.
+    private mutating func energyBound(from first: Int64, to end: Int64) -> Double {
+        let l = Int64(Self.subBlockLength)
+        let firstBlock = (first + l - 1) / l, endBlock = end / l
+        guard firstBlock < endBlock, subBlockCount - firstBlock <= Int64(Self.ringCapacity),
+            endBlock <= subBlockCount
+        else { return sampleEnergy(from: first, count: Int(end - first)) }
+        let blocks = withRing { ring in
+            var sum = 0.0
+            for block in Int(firstBlock)..<Int(endBlock) { sum += Double(ring.energy(block)) }
+            return sum
+        }
+        return blocks * (1 + 1e-5) + sampleEnergy(from: first, count: Int(firstBlock * l - first))
+            + sampleEnergy(from: endBlock * l, count: Int(end - endBlock * l))
+    }
+
     /// The energy of `count` samples of the history from `first`.
-    private mutating func energy(from first: Int64, count: Int) -> Double {
+    private mutating func sampleEnergy(from first: Int64, count: Int) -> Double {
         let mask = Self.historyCapacity - 1
         return history.withUnsafeBufferPointer { history in
             var sum = 0.0
@@ -77,26 +95,13 @@ extension DTMFDetector {
         _ frequencies: SIMD2<Double>, from first: Int64, count: Int
     ) -> Stretch {
         let omega = 2 * Double.pi * frequencies / Double(Self.sampleRate)
-        let (stepSin, stepCos) = sinCos(omega)
-        let mask = Self.historyCapacity - 1
-        return history.withUnsafeBufferPointer { history in
-            var c = SIMD2<Double>(repeating: 1), s = SIMD2<Double>()
-            var re = SIMD2<Double>(), im = SIMD2<Double>()
-            var energy = 0.0
-            var index = Int(truncatingIfNeeded: first) & mask
-            for _ in 0..<count {
-                let sample = Double(history[index])
-                let x = SIMD2(repeating: sample)
-                energy += sample * sample
-                re += x * c
-                im -= x * s
-                (c, s) = (c * stepCos - s * stepSin, s * stepCos + c * stepSin)
-                index = (index &+ 1) & mask
-            }
-            return Stretch(
-                omega: omega, re: re, im: im, amplitude: 2 * (re * re + im * im).squareRoot() / Double(count),
-                energy: energy, count: count)
+        let sums = history.withUnsafeBufferPointer { history in
+            goertzelPair(history, first: first, count: count, omega: omega)
         }
+        return Stretch(
+            omega: omega, re: sums.re, im: sums.im,
+            amplitude: 2 * (sums.re * sums.re + sums.im * sums.im).squareRoot() / Double(count),
+            energy: sums.energy, count: count)
     }
 
     /// Two tones measured over a stretch of samples (`stretch`).
@@ -110,58 +115,53 @@ extension DTMFDetector {
         var count: Int
 
         /// The energy of what is left of the stretch once the best fit of two sinusoids at its two
-        /// frequencies is taken out (least squares): Σx² - c·b, where the four coefficients c (cosine and
-        /// sine per tone) solve G·c = b, b = (Re Z, -Im Z) per tone, and the Gram matrix G comes from
-        /// closed-form sums of e^{jθn}. No pass over the samples.
+        /// frequencies is taken out (least squares): Σx² - bᵀG⁻¹b, with b = (Re Z, -Im Z) per tone (the
+        /// samples' products with cos ωn and sin ωn) and G the Gram matrix of those four sequences, from
+        /// closed-form sums of e^{jθn}. G is symmetric and positive definite, so bᵀG⁻¹b = |L⁻¹b|² with
+        /// G = LLᵀ (Cholesky). No pass over the samples.
         var residualEnergy: Double {
             let n = Double(count)
-            /// Σ_{n<N} e^{jθn} = e^{jθ(N-1)/2}·sin(θN/2)/sin(θ/2).
-            func geometric(_ theta: Double) -> (re: Double, im: Double) {
-                let half = theta / 2
-                let sinHalf = Double.sin(half)
-                if abs(sinHalf) < 1e-12 { return (n, 0) }
-                let magnitude = Double.sin(half * n) / sinHalf
-                return (magnitude * Double.cos(half * (n - 1)), magnitude * Double.sin(half * (n - 1)))
+            /// Σ_{n<N} e^{jθn} = e^{jθ(N-1)/2}·sin(θN/2)/sin(θ/2), for two angles at once
+            /// (sin(θN/2) from the angles θ(N-1)/2 and θ/2).
+            func geometric(_ theta: SIMD2<Double>) -> (re: SIMD2<Double>, im: SIMD2<Double>) {
+                let half = sinCos(theta / 2), middle = sinCos(theta / 2 * (n - 1))
+                var magnitude = (middle.sin * half.cos + middle.cos * half.sin) / half.sin
+                for lane in 0..<2 where abs(half.sin[lane]) < 1e-12 { magnitude[lane] = n }
+                return (magnitude * middle.cos, magnitude * middle.sin)
             }
-            // Unknowns in the order cos ω₀n, sin ω₀n, cos ω₁n, sin ω₁n; the augmented 4 × 5 matrix in
-            // fixed storage (this runs on the audio thread), row r at 5r.
-            var g = InlineArray<20, Double>(repeating: 0)
-            var b = InlineArray<4, Double>(repeating: 0)
-            for k in 0..<2 {
-                for l in 0..<2 {
-                    let sum = geometric(omega[k] + omega[l]), difference = geometric(omega[k] - omega[l])
-                    g[10 * k + 2 * l] = 0.5 * (difference.re + sum.re)  // Σ cos_k·cos_l
-                    g[10 * k + 5 + 2 * l + 1] = 0.5 * (difference.re - sum.re)  // Σ sin_k·sin_l
-                    g[10 * k + 2 * l + 1] = 0.5 * (sum.im - difference.im)  // Σ cos_k·sin_l
-                    g[10 * k + 5 + 2 * l] = 0.5 * (sum.im + difference.im)  // Σ sin_k·cos_l
-                }
-                b[2 * k] = re[k]
-                b[2 * k + 1] = -im[k]
-                g[10 * k + 4] = b[2 * k]
-                g[10 * k + 9] = b[2 * k + 1]
-            }
-            // Gaussian elimination with partial pivoting, then back substitution.
-            for column in 0..<4 {
-                var pivot = column
-                for row in (column + 1)..<4 where abs(g[5 * row + column]) > abs(g[5 * pivot + column]) { pivot = row }
-                if pivot != column {
-                    for k in 0..<5 { (g[5 * column + k], g[5 * pivot + k]) = (g[5 * pivot + k], g[5 * column + k]) }
-                }
-                guard abs(g[5 * column + column]) > 1e-9 * n else { return energy }
-                for row in (column + 1)..<4 {
-                    let factor = g[5 * row + column] / g[5 * column + column]
-                    for k in column..<5 { g[5 * row + k] -= factor * g[5 * column + k] }
-                }
-            }
-            var c = InlineArray<4, Double>(repeating: 0)
-            var fitted = 0.0
-            for row in stride(from: 3, through: 0, by: -1) {
-                var value = g[5 * row + 4]
-                for k in (row + 1)..<4 { value -= g[5 * row + k] * c[k] }
-                c[row] = value / g[5 * row + row]
-            }
-            for k in 0..<4 { fitted += c[k] * b[k] }
-            return max(energy - fitted, 0)
+            // The sums Σ e^{j(ω_k + ω_l)n} and Σ e^{j(ω_k - ω_l)n}: (k, l) and (l, k) share the first, the
+            // second of (1, 0) is the conjugate of that of (0, 1), and for k = l it is n.
+            let doubled = geometric(2 * omega)
+            let mixed = geometric(SIMD2(omega[0] + omega[1], omega[0] - omega[1]))
+            // G in the order cos ω₀n, sin ω₀n, cos ω₁n, sin ω₁n (products of cos and sin from the sums of
+            // their angles and differences).
+            let g00 = 0.5 * (n + doubled.re[0]), g01 = 0.5 * doubled.im[0], g11 = 0.5 * (n - doubled.re[0])
+            let g22 = 0.5 * (n + doubled.re[1]), g23 = 0.5 * doubled.im[1], g33 = 0.5 * (n - doubled.re[1])
+            let g02 = 0.5 * (mixed.re[1] + mixed.re[0]), g13 = 0.5 * (mixed.re[1] - mixed.re[0])
+            let g03 = 0.5 * (mixed.im[0] - mixed.im[1]), g12 = 0.5 * (mixed.im[0] + mixed.im[1])
+            // Cholesky, column by column; a pivot that is not clearly positive (frequencies too close
+            // for the stretch to tell apart) leaves the energy as it is.
+            let floor = 1e-9 * n
+            guard g00 > floor else { return energy }
+            let l00 = g00.squareRoot()
+            let l10 = g01 / l00, l20 = g02 / l00, l30 = g03 / l00
+            let d1 = g11 - l10 * l10
+            guard d1 > floor else { return energy }
+            let l11 = d1.squareRoot()
+            let l21 = (g12 - l20 * l10) / l11, l31 = (g13 - l30 * l10) / l11
+            let d2 = g22 - l20 * l20 - l21 * l21
+            guard d2 > floor else { return energy }
+            let l22 = d2.squareRoot()
+            let l32 = (g23 - l30 * l20 - l31 * l21) / l22
+            let d3 = g33 - l30 * l30 - l31 * l31 - l32 * l32
+            guard d3 > floor else { return energy }
+            let l33 = d3.squareRoot()
+            // y = L⁻¹b by forward substitution.
+            let y0 = re[0] / l00
+            let y1 = (-im[0] - l10 * y0) / l11
+            let y2 = (re[1] - l20 * y0 - l21 * y1) / l22
+            let y3 = (-im[1] - l30 * y0 - l31 * y1 - l32 * y2) / l33
+            return max(energy - (y0 * y0 + y1 * y1 + y2 * y2 + y3 * y3), 0)
         }
     }
 

@@ -101,42 +101,17 @@ struct ModelPair {
 
     /// Fits both tones on the `count` samples from `fitStart`.
     ///
-    /// Cost: `count / 2` two-sample `SIMD2<Double>` Goertzel steps (the chain of dependent operations
-    /// is one multiply-add per two samples) and two `sinCos` pairs.
+    /// Cost: one pass of `goertzelPair` and a `sinCos` pair.
     init(
         low: DTMFDetector.Tone, high: DTMFDetector.Tone, history: UnsafeBufferPointer<Float>, fitStart: Int64,
         count: Int
     ) {
-        let mask = DTMFDetector.historyCapacity - 1
         omega = 2 * Double.pi * SIMD2(low.frequency, high.frequency) / Double(DTMFDetector.sampleRate)
         (sinOmega, cosOmega) = sinCos(omega)
-        let c = 2 * cosOmega
-        coefficient = c
-        // Two samples per step (the two-sample form of one filter: the chain of dependent operations is
-        // one multiply-add per two samples):
-        //   s[n+1] = c·s[n] - s[n-1] + x1;  s[n+2] = (c² - 1)·s[n] - c·s[n-1] + c·x1 + x2.
-        let pair = c * c - 1
-        // Every caller fits whole pairs from an even sample (sub-block ends less even counts), so a pair
-        // never straddles the end of the ring.
-        assert(fitStart & 1 == 0 && count & 1 == 0)
-        var s1 = SIMD2<Double>(), s2 = SIMD2<Double>()
-        let base = UnsafeRawPointer(history.baseAddress!)
-        var index = Int(fitStart & Int64(mask))
-        for _ in 0..<(count / 2) {
-            let x = SIMD2<Double>(
-                base.loadUnaligned(fromByteOffset: index &* MemoryLayout<Float>.stride, as: SIMD2<Float>.self))
-            let x1 = SIMD2(repeating: x[0]), x2 = SIMD2(repeating: x[1])
-            let next = (x1 - s2) + c * s1
-            let afterNext = (c * x1 + x2 - c * s2) + pair * s1
-            s2 = next
-            s1 = afterNext
-            index = (index &+ 2) & mask
-        }
-        // y = s1 - e^{-jω} s2 = Σ x[i] e^{jω(count-1-i)};  X = e^{-jω(count-1)} y;  a = 2X / count.
-        let yRe = s1 - cosOmega * s2, yIm = sinOmega * s2
-        let (s, cb) = sinCos(-omega * Double(count - 1))
-        aRe = 2 * (yRe * cb - yIm * s) / Double(count)
-        aIm = 2 * (yRe * s + yIm * cb) / Double(count)
+        coefficient = 2 * cosOmega
+        let sums = goertzelPair(history, first: fitStart, count: count, omega: omega)
+        aRe = 2 * sums.re / Double(count)
+        aIm = 2 * sums.im / Double(count)
     }
 
     /// Positions `next` at `sample`, counted on the same axis as `reference` (the fit's first sample).
@@ -202,4 +177,59 @@ struct ModelPair {
             return value.lowHalf + value.highHalf
         }
     }
+}
+
+/// Over `count` samples of the history ring from `first`: the DFT values Z = Σ x[n]·e^{-jωn} (n counted
+/// from `first`) at the two frequencies `omega` (radians per sample), and the samples' energy Σ x[n]².
+///
+/// A Goertzel filter per tone, two samples per step (the two-sample form of one filter, so that the chain
+/// of dependent operations is one multiply-add per two samples):
+///   s[n+1] = c·s[n] - s[n-1] + x1;  s[n+2] = (c² - 1)·s[n] - c·s[n-1] + c·x1 + x2,  c = 2cos ω.
+/// A first sample at an odd place in the ring, and a last one left over, take a one-sample step, so that
+/// a pair of samples never straddles the end of the ring (its capacity is even).
+///
+/// Cost: per two samples one `SIMD2<Float>` load and a few `SIMD2<Double>` multiply-adds; two `sinCos`
+/// pairs.
+@inline(__always)
+func goertzelPair(
+    _ history: UnsafeBufferPointer<Float>, first: Int64, count: Int, omega: SIMD2<Double>
+) -> (re: SIMD2<Double>, im: SIMD2<Double>, energy: Double) {
+    let (sinOmega, cosOmega) = sinCos(omega)
+    let mask = DTMFDetector.historyCapacity - 1
+    let c = 2 * cosOmega
+    let pair = c * c - 1
+    var s1 = SIMD2<Double>(), s2 = SIMD2<Double>()
+    // Even and odd samples' energy in separate lanes: two independent chains of additions.
+    var energy = SIMD2<Double>()
+    var index = Int(truncatingIfNeeded: first) & mask
+    var remaining = count
+    @inline(__always) func single(_ sample: Float) {
+        let x = Double(sample)
+        energy[0] += x * x
+        let next = (SIMD2(repeating: x) - s2) + c * s1
+        s2 = s1
+        s1 = next
+    }
+    if index & 1 == 1, remaining > 0 {
+        single(history[index])
+        index = (index &+ 1) & mask
+        remaining -= 1
+    }
+    let base = UnsafeRawPointer(history.baseAddress!)
+    for _ in 0..<(remaining / 2) {
+        let x = SIMD2<Double>(
+            base.loadUnaligned(fromByteOffset: index &* MemoryLayout<Float>.stride, as: SIMD2<Float>.self))
+        energy += x * x
+        let x1 = SIMD2(repeating: x[0]), x2 = SIMD2(repeating: x[1])
+        let next = (x1 - s2) + c * s1
+        let afterNext = (c * x1 + x2 - c * s2) + pair * s1
+        s2 = next
+        s1 = afterNext
+        index = (index &+ 2) & mask
+    }
+    if remaining & 1 == 1 { single(history[index]) }
+    // y = s1 - e^{-jω} s2 = Σ x[i] e^{jω(count-1-i)};  Z = e^{-jω(count-1)} y.
+    let yRe = s1 - cosOmega * s2, yIm = sinOmega * s2
+    let (s, cb) = sinCos(-omega * Double(count - 1))
+    return (yRe * cb - yIm * s, yRe * s + yIm * cb, energy.sum())
 }
