@@ -371,10 +371,11 @@ final class Loader {
                 case "did": scenario.did = reader.string(value, "test did")
                 case "caller": scenario.caller = reader.string(value, "test caller")
                 case "now":
+                    // A `now:` that is given but wrong is reported once, here, not again as missing.
+                    haveNow = true
                     if let text = reader.string(value, "now") {
                         if let date = Timestamp.parse(text) {
                             scenario.start = date
-                            haveNow = true
                         } else {
                             reader.error(
                                 value, "now: \"\(text)\" is not an ISO 8601 time such as 2027-03-14T18:59:00+03:00")

@@ -147,4 +147,23 @@ import Testing
         let shallow = yaml.replacingOccurrences(of: "max_stack_depth: 3", with: "max_stack_depth: 4")
         #expect(try MenuConfiguration.parse(shallow, path: "test.yaml").1.allSatisfy { !$0.message.contains("deep") })
     }
+
+    /// A wrong value is one problem: it is not also reported as a missing `timezone:` or `now:`.
+    @Test(arguments: [
+        (
+            "schedules:\n  office: { timezone: Mars/Olympus, weekly: [ { days: [mon], hours: [\"09:00-19:00\"] } ] }",
+            "timezone"
+        ),
+        (
+            "tests:\n  - { name: t, now: \"yesterday\", script: [], expect: [] }",
+            "now"
+        ),
+    ])
+    func aWrongValueIsOneProblem(extra: String, key: String) {
+        let errors = problems(oneMenu("routes: [ { digits: \"1\", do: { hangup: {} } } ]", extra: extra))
+            .filter { $0.severity == .error }
+        #expect(errors.count == 1, "\(errors)")
+        #expect(errors.first?.message.contains(key) == true, "\(errors)")
+        #expect(errors.first?.line == 12, "\(errors)")
+    }
 }
