@@ -43,6 +43,7 @@ extension MenuConfiguration {
                 ConfigurationProblem(.error, file: path, line: 0, column: 0, message: "not YAML: \(error)")
             ])
         }
+        if let problem = aliasExpansionProblem(root, path: path) { throw ConfigurationError(problems: [problem]) }
         let loader = Loader(reader: ConfigurationReader(path: path), text: text)
         let configuration = loader.load(root)
         let problems = loader.reader.problems.sorted { ($0.line, $0.column) < ($1.line, $1.column) }
@@ -50,6 +51,61 @@ extension MenuConfiguration {
             throw ConfigurationError(problems: problems)
         }
         return (configuration, problems)
+    }
+
+    /// Values that aliases may add to the file, all aliases together: far above any real menu, far
+    /// below what a nest of anchors repeating anchors (an alias bomb) expands to.
+    static let maxAliasValues = 100_000
+
+    /// A problem when the aliases of the file expand to more than `maxAliasValues` values, else nil.
+    ///
+    /// Yams shares an aliased node rather than copying it, so the composed tree is small, but every
+    /// walk over it (the loader's, a test's `expect`) visits each alias's expansion in full. This walk
+    /// counts the values visited through aliases and stops at the limit, so it costs at most that much.
+    /// A node met a second time (same kind, same place in the file) is reached through an alias (Yams
+    /// drops anchor names once the tree is built); the problem is placed at the node that holds the
+    /// outermost such alias.
+    static func aliasExpansionProblem(_ root: Yams.Node, path: String) -> ConfigurationProblem? {
+        struct Visit {
+            var node: Yams.Node
+            var parent: Yams.Node?
+            /// Reached through an alias: the node that holds the alias.
+            var use: Yams.Node??
+        }
+        var placesSeen = Set<String>()
+        var aliasValues = 0
+        var stack = [Visit(node: root, parent: nil, use: nil)]
+        while let visit = stack.popLast() {
+            var use = visit.use
+            if use == nil, let mark = visit.node.mark {
+                let kind: String
+                switch visit.node {
+                case .scalar, .alias: kind = "scalar"
+                case .sequence: kind = "sequence"
+                case .mapping: kind = "mapping"
+                }
+                if !placesSeen.insert("\(kind)@\(mark.line):\(mark.column)").inserted { use = .some(visit.parent) }
+            }
+            if let use {
+                aliasValues += 1
+                if aliasValues > maxAliasValues {
+                    let mark = use?.mark
+                    return ConfigurationProblem(
+                        .error, file: path, line: mark?.line ?? 0, column: mark?.column ?? 0,
+                        message:
+                            "YAML aliases here expand to more than \(maxAliasValues) values (an alias bomb?)")
+                }
+            }
+            let children: [Yams.Node]
+            switch visit.node {
+            case .scalar, .alias: children = []
+            case .sequence(let sequence): children = Array(sequence)
+            case .mapping(let mapping): children = mapping.flatMap { [$0.key, $0.value] }
+            }
+            // Reversed, so that nodes come off the stack in file order (an anchor before its aliases).
+            for child in children.reversed() { stack.append(Visit(node: child, parent: visit.node, use: use)) }
+        }
+        return nil
     }
 
     static func problem(_ error: YamlError, path: String) -> ConfigurationProblem {

@@ -166,4 +166,33 @@ import Testing
         #expect(errors.first?.message.contains(key) == true, "\(errors)")
         #expect(errors.first?.line == 12, "\(errors)")
     }
+
+    /// Anchors repeating anchors nine deep (10^9 values from about a kilobyte) in a test's `expect`:
+    /// refused as soon as the aliases pass the limit, at the place of the alias that passes it.
+    @Test func anAliasBombIsRefusedWithItsPlace() throws {
+        var steps = ["      - a: &a [\(Array(repeating: "x", count: 10).joined(separator: ", "))]"]
+        for (previous, name) in zip("abcdefgh", "bcdefghi") {
+            steps.append("      - \(name): &\(name) [\(Array(repeating: "*\(previous)", count: 10).joined(separator: ", "))]")
+        }
+        let extra = """
+            tests:
+              - name: bomb
+                now: "2027-03-14T18:59:00+03:00"
+                script: []
+                expect:
+            \(steps.joined(separator: "\n"))
+            """
+        let yaml = oneMenu("routes: [ { digits: \"1\", do: { hangup: {} } } ]", extra: extra)
+        let found = problems(yaml)
+        #expect(found.count == 1, "\(found)")
+        let problem = try #require(found.first)
+        #expect(problem.message.contains("aliases here expand to more than 100000 values"), "\(problem)")
+        // The fifth level is the first to pass 10^5 values: 10 uses of `*d`, 11 110 values each.
+        let line = try #require(yaml.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains("e: &e") }) + 1
+        #expect(problem.line == line, "\(problem)")
+        #expect(problem.description.hasPrefix("test.yaml:\(line):\(problem.column): error: "), "\(problem)")
+        // Below the limit, aliases are plain YAML.
+        let small = yaml.split(separator: "\n").filter { !$0.contains("&e") && !$0.contains("&f") && !$0.contains("&g") && !$0.contains("&h") && !$0.contains("&i") }
+        #expect(!problems(small.joined(separator: "\n")).contains { $0.message.contains("aliases") })
+    }
 }
