@@ -118,6 +118,14 @@ extension MenuConfiguration {
             return ConfigurationProblem(
                 .error, file: path, line: context.mark.line, column: context.mark.column,
                 message: "duplicate key \(duplicates.joined(separator: ", "))")
+        case .reader(let problem, let offset?, let value, let yaml):
+            // The reader gives a character offset: line and column (both from 1) are counted from it.
+            let before = yaml.prefix(offset)
+            let line = before.reduce(1) { $1 == "\n" ? $0 + 1 : $0 }
+            let column = before.count - (before.lastIndex(of: "\n").map { before.distance(from: before.startIndex, to: $0) + 1 } ?? 0) + 1
+            let byte = value >= 0 ? String(format: " (character 0x%02X)", value) : ""
+            return ConfigurationProblem(
+                .error, file: path, line: line, column: column, message: "YAML: \(problem)\(byte)")
         default:
             return ConfigurationProblem(.error, file: path, line: 0, column: 0, message: "YAML: \(error)")
         }

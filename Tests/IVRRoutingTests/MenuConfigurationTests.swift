@@ -195,4 +195,12 @@ import Testing
         let small = yaml.split(separator: "\n").filter { !$0.contains("&e") && !$0.contains("&f") && !$0.contains("&g") && !$0.contains("&h") && !$0.contains("&i") }
         #expect(!problems(small.joined(separator: "\n")).contains { $0.message.contains("aliases") })
     }
+
+    /// A NUL byte is a YAML reader error: reported as `file:line:column:` like every other problem.
+    @Test func aNULByteHasItsPlace() {
+        let yaml = "version: 1\nprompts: { root: /nonexistent }\nlines: [ ab\u{0}c ]\n"
+        let found = problems(yaml)
+        #expect(found.count == 1, "\(found)")
+        #expect(found.first?.description.hasPrefix("test.yaml:3:12: error: YAML: ") == true, "\(found)")
+    }
 }
