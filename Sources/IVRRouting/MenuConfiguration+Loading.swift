@@ -6,20 +6,51 @@ extension MenuConfiguration {
     /// Reads, parses and validates the menu file at `path`. Throws `ConfigurationError` with every
     /// problem when there is at least one error; warnings alone are returned with the configuration.
     public static func load(path: String) throws(ConfigurationError) -> (MenuConfiguration, [ConfigurationProblem]) {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            var failure = ConfigurationError(problems: [
-                ConfigurationProblem(
-                    .error, file: path, line: 0, column: 0,
-                    message: FileManager.default.fileExists(atPath: path)
-                        ? "cannot read the file (not UTF-8 text, or no permission)" : "no such file")
+        func failure(_ message: String, line: Int = 0, column: Int = 0, unreadable: Bool = true) -> ConfigurationError {
+            var error = ConfigurationError(problems: [
+                ConfigurationProblem(.error, file: path, line: line, column: column, message: message)
             ])
-            failure.isMissingFile = !FileManager.default.fileExists(atPath: path)
-            throw failure
+            error.isMissingFile = unreadable
+            return error
+        }
+        // Checked before reading: reading a FIFO would wait for a writer.
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw failure("no such file")
+        }
+        if isDirectory.boolValue { throw failure("cannot read the file: it is a directory") }
+        let resolved = (path as NSString).resolvingSymlinksInPath
+        let type = (try? FileManager.default.attributesOfItem(atPath: resolved))?[.type] as? FileAttributeType
+        guard type == .typeRegular else {
+            throw failure("cannot read the file: not a regular file (a FIFO, socket or device)")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw failure(
+                FileManager.default.isReadableFile(atPath: path)
+                    ? "cannot read the file" : "cannot read the file: permission denied")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            let (line, column) = Self.firstInvalidUTF8(data)
+            throw failure("not UTF-8 text: the first bad byte is here", line: line, column: column, unreadable: false)
         }
         return try parse(text, path: path)
+    }
+
+    /// The line and column (both from 1, the column in characters) of the first byte that is not
+    /// valid UTF-8.
+    static func firstInvalidUTF8(_ data: Data) -> (line: Int, column: Int) {
+        var line = 1, column = 1
+        var decoder = UTF8()
+        var bytes = data.makeIterator()
+        while case .scalarValue(let scalar) = decoder.decode(&bytes) {
+            if scalar == "\n" {
+                line += 1
+                column = 1
+            } else {
+                column += 1
+            }
+        }
+        return (line, column)
     }
 
     /// Parses and validates menu text; `path` names it in messages and anchors a relative `prompts.root`.

@@ -203,4 +203,39 @@ import Testing
         #expect(found.count == 1, "\(found)")
         #expect(found.first?.description.hasPrefix("test.yaml:3:12: error: YAML: ") == true, "\(found)")
     }
+
+    /// A file that cannot be used as text says why: directory, not a regular file, the place of the
+    /// first byte that is not UTF-8, permission.
+    @Test func unreadableFilesSayWhy() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ivr-read-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        func failure(_ path: String) -> ConfigurationError? {
+            do {
+                _ = try MenuConfiguration.load(path: path)
+                return nil
+            } catch { return error }
+        }
+        let directory = try #require(failure(folder))
+        #expect(directory.description == "\(folder): error: cannot read the file: it is a directory")
+        #expect(directory.isMissingFile)
+
+        let fifo = folder + "/fifo.yaml"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let pipe = try #require(failure(fifo))
+        #expect(pipe.description == "\(fifo): error: cannot read the file: not a regular file (a FIFO, socket or device)")
+
+        let latin1 = folder + "/latin1.yaml"
+        try Data([0x76, 0x3A, 0x20, 0x31, 0x0A, 0x6E, 0x3A, 0x20, 0xC3, 0xA9, 0xE9, 0x0A]).write(to: URL(fileURLWithPath: latin1))
+        let text = try #require(failure(latin1))
+        #expect(text.description == "\(latin1):2:5: error: not UTF-8 text: the first bad byte is here")
+        #expect(!text.isMissingFile)
+
+        let locked = folder + "/locked.yaml"
+        try Data("version: 1\n".utf8).write(to: URL(fileURLWithPath: locked))
+        try FileManager.default.setAttributes([.posixPermissions: 0], ofItemAtPath: locked)
+        if !FileManager.default.isReadableFile(atPath: locked) {  // root reads anything
+            #expect(failure(locked)?.description == "\(locked): error: cannot read the file: permission denied")
+        }
+    }
 }
