@@ -11,10 +11,9 @@ extension Loader {
         for (key, _, value) in entries {
             switch key {
             case "timezone":
-                if let zone = timeZone(value, "timezone") {
-                    schedule.timeZone = zone
-                    haveZone = true
-                }
+                // A zone that is given but wrong is reported once, by `timeZone`, not again as missing.
+                haveZone = true
+                if let zone = timeZone(value, "timezone") { schedule.timeZone = zone }
             case "always":
                 if let text = reader.string(value, "always") {
                     schedule.always = parsed(value) { () throws(ScheduleError) in try ScheduleState(parsing: text) }

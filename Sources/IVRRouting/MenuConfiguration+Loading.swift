@@ -6,20 +6,51 @@ extension MenuConfiguration {
     /// Reads, parses and validates the menu file at `path`. Throws `ConfigurationError` with every
     /// problem when there is at least one error; warnings alone are returned with the configuration.
     public static func load(path: String) throws(ConfigurationError) -> (MenuConfiguration, [ConfigurationProblem]) {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            var failure = ConfigurationError(problems: [
-                ConfigurationProblem(
-                    .error, file: path, line: 0, column: 0,
-                    message: FileManager.default.fileExists(atPath: path)
-                        ? "cannot read the file (not UTF-8 text, or no permission)" : "no such file")
+        func failure(_ message: String, line: Int = 0, column: Int = 0, unreadable: Bool = true) -> ConfigurationError {
+            var error = ConfigurationError(problems: [
+                ConfigurationProblem(.error, file: path, line: line, column: column, message: message)
             ])
-            failure.isMissingFile = !FileManager.default.fileExists(atPath: path)
-            throw failure
+            error.isMissingFile = unreadable
+            return error
+        }
+        // Checked before reading: reading a FIFO would wait for a writer.
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw failure("no such file")
+        }
+        if isDirectory.boolValue { throw failure("cannot read the file: it is a directory") }
+        let resolved = (path as NSString).resolvingSymlinksInPath
+        let type = (try? FileManager.default.attributesOfItem(atPath: resolved))?[.type] as? FileAttributeType
+        guard type == .typeRegular else {
+            throw failure("cannot read the file: not a regular file (a FIFO, socket or device)")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw failure(
+                FileManager.default.isReadableFile(atPath: path)
+                    ? "cannot read the file" : "cannot read the file: permission denied")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            let (line, column) = Self.firstInvalidUTF8(data)
+            throw failure("not UTF-8 text: the first bad byte is here", line: line, column: column, unreadable: false)
         }
         return try parse(text, path: path)
+    }
+
+    /// The line and column (both from 1, the column in characters) of the first byte that is not
+    /// valid UTF-8.
+    static func firstInvalidUTF8(_ data: Data) -> (line: Int, column: Int) {
+        var line = 1, column = 1
+        var decoder = UTF8()
+        var bytes = data.makeIterator()
+        while case .scalarValue(let scalar) = decoder.decode(&bytes) {
+            if scalar == "\n" {
+                line += 1
+                column = 1
+            } else {
+                column += 1
+            }
+        }
+        return (line, column)
     }
 
     /// Parses and validates menu text; `path` names it in messages and anchors a relative `prompts.root`.
@@ -43,6 +74,7 @@ extension MenuConfiguration {
                 ConfigurationProblem(.error, file: path, line: 0, column: 0, message: "not YAML: \(error)")
             ])
         }
+        if let problem = aliasExpansionProblem(root, path: path) { throw ConfigurationError(problems: [problem]) }
         let loader = Loader(reader: ConfigurationReader(path: path), text: text)
         let configuration = loader.load(root)
         let problems = loader.reader.problems.sorted { ($0.line, $0.column) < ($1.line, $1.column) }
@@ -50,6 +82,61 @@ extension MenuConfiguration {
             throw ConfigurationError(problems: problems)
         }
         return (configuration, problems)
+    }
+
+    /// Values that aliases may add to the file, all aliases together: far above any real menu, far
+    /// below what a nest of anchors repeating anchors (an alias bomb) expands to.
+    static let maxAliasValues = 100_000
+
+    /// A problem when the aliases of the file expand to more than `maxAliasValues` values, else nil.
+    ///
+    /// Yams shares an aliased node rather than copying it, so the composed tree is small, but every
+    /// walk over it (the loader's, a test's `expect`) visits each alias's expansion in full. This walk
+    /// counts the values visited through aliases and stops at the limit, so it costs at most that much.
+    /// A node met a second time (same kind, same place in the file) is reached through an alias (Yams
+    /// drops anchor names once the tree is built); the problem is placed at the node that holds the
+    /// outermost such alias.
+    static func aliasExpansionProblem(_ root: Yams.Node, path: String) -> ConfigurationProblem? {
+        struct Visit {
+            var node: Yams.Node
+            var parent: Yams.Node?
+            /// Reached through an alias: the node that holds the alias.
+            var use: Yams.Node??
+        }
+        var placesSeen = Set<String>()
+        var aliasValues = 0
+        var stack = [Visit(node: root, parent: nil, use: nil)]
+        while let visit = stack.popLast() {
+            var use = visit.use
+            if use == nil, let mark = visit.node.mark {
+                let kind: String
+                switch visit.node {
+                case .scalar, .alias: kind = "scalar"
+                case .sequence: kind = "sequence"
+                case .mapping: kind = "mapping"
+                }
+                if !placesSeen.insert("\(kind)@\(mark.line):\(mark.column)").inserted { use = .some(visit.parent) }
+            }
+            if let use {
+                aliasValues += 1
+                if aliasValues > maxAliasValues {
+                    let mark = use?.mark
+                    return ConfigurationProblem(
+                        .error, file: path, line: mark?.line ?? 0, column: mark?.column ?? 0,
+                        message:
+                            "YAML aliases here expand to more than \(maxAliasValues) values (an alias bomb?)")
+                }
+            }
+            let children: [Yams.Node]
+            switch visit.node {
+            case .scalar, .alias: children = []
+            case .sequence(let sequence): children = Array(sequence)
+            case .mapping(let mapping): children = mapping.flatMap { [$0.key, $0.value] }
+            }
+            // Reversed, so that nodes come off the stack in file order (an anchor before its aliases).
+            for child in children.reversed() { stack.append(Visit(node: child, parent: visit.node, use: use)) }
+        }
+        return nil
     }
 
     static func problem(_ error: YamlError, path: String) -> ConfigurationProblem {
@@ -62,6 +149,14 @@ extension MenuConfiguration {
             return ConfigurationProblem(
                 .error, file: path, line: context.mark.line, column: context.mark.column,
                 message: "duplicate key \(duplicates.joined(separator: ", "))")
+        case .reader(let problem, let offset?, let value, let yaml):
+            // The reader gives a character offset: line and column (both from 1) are counted from it.
+            let before = yaml.prefix(offset)
+            let line = before.reduce(1) { $1 == "\n" ? $0 + 1 : $0 }
+            let column = before.count - (before.lastIndex(of: "\n").map { before.distance(from: before.startIndex, to: $0) + 1 } ?? 0) + 1
+            let byte = value >= 0 ? String(format: " (character 0x%02X)", value) : ""
+            return ConfigurationProblem(
+                .error, file: path, line: line, column: column, message: "YAML: \(problem)\(byte)")
         default:
             return ConfigurationProblem(.error, file: path, line: 0, column: 0, message: "YAML: \(error)")
         }
@@ -371,10 +466,11 @@ final class Loader {
                 case "did": scenario.did = reader.string(value, "test did")
                 case "caller": scenario.caller = reader.string(value, "test caller")
                 case "now":
+                    // A `now:` that is given but wrong is reported once, here, not again as missing.
+                    haveNow = true
                     if let text = reader.string(value, "now") {
                         if let date = Timestamp.parse(text) {
                             scenario.start = date
-                            haveNow = true
                         } else {
                             reader.error(
                                 value, "now: \"\(text)\" is not an ISO 8601 time such as 2027-03-14T18:59:00+03:00")

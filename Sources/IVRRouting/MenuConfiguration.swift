@@ -242,35 +242,6 @@ public struct Route: Sendable, Hashable {
     }
 }
 
-/// A full-match regular expression over the collected digits, with its captures.
-public struct RouteRegex: Sendable, Hashable {
-    public let text: String
-    let expression: NSRegularExpression
-
-    public init(parsing text: String) throws(TemplateError) {
-        do {
-            expression = try NSRegularExpression(pattern: text)
-        } catch {
-            throw TemplateError(message: "regex \"\(text)\" does not compile")
-        }
-        self.text = text
-    }
-
-    /// The captures (index 0: the whole input) when the whole input matches, else nil.
-    public func match(_ input: String) -> [String]? {
-        let range = NSRange(input.startIndex..., in: input)
-        guard let result = expression.firstMatch(in: input, options: [.anchored], range: range),
-            result.range == range
-        else { return nil }
-        return (0..<result.numberOfRanges).map { index in
-            Range(result.range(at: index), in: input).map { String(input[$0]) } ?? ""
-        }
-    }
-
-    public static func == (lhs: RouteRegex, rhs: RouteRegex) -> Bool { lhs.text == rhs.text }
-    public func hash(into hasher: inout Hasher) { hasher.combine(text) }
-}
-
 public struct Branch: Sendable, Hashable {
     public var cases: [Case]
     public var otherwise: [Action]

@@ -147,4 +147,95 @@ import Testing
         let shallow = yaml.replacingOccurrences(of: "max_stack_depth: 3", with: "max_stack_depth: 4")
         #expect(try MenuConfiguration.parse(shallow, path: "test.yaml").1.allSatisfy { !$0.message.contains("deep") })
     }
+
+    /// A wrong value is one problem: it is not also reported as a missing `timezone:` or `now:`.
+    @Test(arguments: [
+        (
+            "schedules:\n  office: { timezone: Mars/Olympus, weekly: [ { days: [mon], hours: [\"09:00-19:00\"] } ] }",
+            "timezone"
+        ),
+        (
+            "tests:\n  - { name: t, now: \"yesterday\", script: [], expect: [] }",
+            "now"
+        ),
+    ])
+    func aWrongValueIsOneProblem(extra: String, key: String) {
+        let errors = problems(oneMenu("routes: [ { digits: \"1\", do: { hangup: {} } } ]", extra: extra))
+            .filter { $0.severity == .error }
+        #expect(errors.count == 1, "\(errors)")
+        #expect(errors.first?.message.contains(key) == true, "\(errors)")
+        #expect(errors.first?.line == 12, "\(errors)")
+    }
+
+    /// Anchors repeating anchors nine deep (10^9 values from about a kilobyte) in a test's `expect`:
+    /// refused as soon as the aliases pass the limit, at the place of the alias that passes it.
+    @Test func anAliasBombIsRefusedWithItsPlace() throws {
+        var steps = ["      - a: &a [\(Array(repeating: "x", count: 10).joined(separator: ", "))]"]
+        for (previous, name) in zip("abcdefgh", "bcdefghi") {
+            steps.append("      - \(name): &\(name) [\(Array(repeating: "*\(previous)", count: 10).joined(separator: ", "))]")
+        }
+        let extra = """
+            tests:
+              - name: bomb
+                now: "2027-03-14T18:59:00+03:00"
+                script: []
+                expect:
+            \(steps.joined(separator: "\n"))
+            """
+        let yaml = oneMenu("routes: [ { digits: \"1\", do: { hangup: {} } } ]", extra: extra)
+        let found = problems(yaml)
+        #expect(found.count == 1, "\(found)")
+        let problem = try #require(found.first)
+        #expect(problem.message.contains("aliases here expand to more than 100000 values"), "\(problem)")
+        // The fifth level is the first to pass 10^5 values: 10 uses of `*d`, 11 110 values each.
+        let line = try #require(yaml.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains("e: &e") }) + 1
+        #expect(problem.line == line, "\(problem)")
+        #expect(problem.description.hasPrefix("test.yaml:\(line):\(problem.column): error: "), "\(problem)")
+        // Below the limit, aliases are plain YAML.
+        let small = yaml.split(separator: "\n").filter { !$0.contains("&e") && !$0.contains("&f") && !$0.contains("&g") && !$0.contains("&h") && !$0.contains("&i") }
+        #expect(!problems(small.joined(separator: "\n")).contains { $0.message.contains("aliases") })
+    }
+
+    /// A NUL byte is a YAML reader error: reported as `file:line:column:` like every other problem.
+    @Test func aNULByteHasItsPlace() {
+        let yaml = "version: 1\nprompts: { root: /nonexistent }\nlines: [ ab\u{0}c ]\n"
+        let found = problems(yaml)
+        #expect(found.count == 1, "\(found)")
+        #expect(found.first?.description.hasPrefix("test.yaml:3:12: error: YAML: ") == true, "\(found)")
+    }
+
+    /// A file that cannot be used as text says why: directory, not a regular file, the place of the
+    /// first byte that is not UTF-8, permission.
+    @Test func unreadableFilesSayWhy() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ivr-read-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        func failure(_ path: String) -> ConfigurationError? {
+            do {
+                _ = try MenuConfiguration.load(path: path)
+                return nil
+            } catch { return error }
+        }
+        let directory = try #require(failure(folder))
+        #expect(directory.description == "\(folder): error: cannot read the file: it is a directory")
+        #expect(directory.isMissingFile)
+
+        let fifo = folder + "/fifo.yaml"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let pipe = try #require(failure(fifo))
+        #expect(pipe.description == "\(fifo): error: cannot read the file: not a regular file (a FIFO, socket or device)")
+
+        let latin1 = folder + "/latin1.yaml"
+        try Data([0x76, 0x3A, 0x20, 0x31, 0x0A, 0x6E, 0x3A, 0x20, 0xC3, 0xA9, 0xE9, 0x0A]).write(to: URL(fileURLWithPath: latin1))
+        let text = try #require(failure(latin1))
+        #expect(text.description == "\(latin1):2:5: error: not UTF-8 text: the first bad byte is here")
+        #expect(!text.isMissingFile)
+
+        let locked = folder + "/locked.yaml"
+        try Data("version: 1\n".utf8).write(to: URL(fileURLWithPath: locked))
+        try FileManager.default.setAttributes([.posixPermissions: 0], ofItemAtPath: locked)
+        if !FileManager.default.isReadableFile(atPath: locked) {  // root reads anything
+            #expect(failure(locked)?.description == "\(locked): error: cannot read the file: permission denied")
+        }
+    }
 }
