@@ -1,6 +1,7 @@
 import DSPCore
 import Foundation
 import MediaCodecs
+import MediaTestSupport
 import Testing
 
 @Suite("AudioFileReader")
