@@ -154,6 +154,28 @@ struct DetectCommandTests {
         }
     }
 
+    @Test("a header claiming an impossible rate is bad data in the input (65), for every command that reads it")
+    func impossibleRateIsBadInput() throws {
+        let directory = try CLIRunner.temporaryDirectory()
+        for (name, rate) in [("slow.wav", 1), ("fast.wav", 4_202_304)] {
+            try Data(TestFiles.wav(samples: [Int16](repeating: 0, count: 800), sampleRate: rate, channelCount: 1))
+                .write(to: directory.appendingPathComponent(name))
+            let commands = [
+                ["detect", name], ["convert", name, "out.wav"],
+                ["simulate", "--menu", MenuCommandTests.hotline, "--caller", name],
+            ]
+            for arguments in commands {
+                let result = try CLIRunner.run(arguments, in: directory)
+                #expect(result.status == 65, "\(arguments): \(result.status) \(result.standardError)")
+                #expect(result.standardError.contains("\(name): corrupt"), "\(arguments): \(result.standardError)")
+                #expect(result.standardError.contains("claims \(rate) Hz"), "\(arguments): \(result.standardError)")
+                #expect(!result.standardError.contains("out.wav"), "\(arguments): \(result.standardError)")
+                #expect(result.standardError.split(separator: "\n").count == 1, "\(arguments): \(result.standardError)")
+            }
+        }
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("out.wav").path))
+    }
+
     @Test("no progress bar when standard error is not a terminal, even for a long file")
     func noProgressWhenPiped() throws {
         let directory = try CLIRunner.temporaryDirectory()
