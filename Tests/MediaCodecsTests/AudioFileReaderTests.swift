@@ -241,6 +241,42 @@ struct AudioFileReaderTests {
         #expect(error?.message.isEmpty == false)
     }
 
+    /// libsndfile's texts name its internals ("SF_INFO struct incomplete", "Supported file format but file
+    /// is malformed"); the reader says what is wrong with the file instead.
+    @Test(
+        "Corrupt headers are described in terms of the file",
+        arguments: [
+            ("rate0.wav", TestFiles.wav(samples: [1, 2], sampleRate: 0, channelCount: 1), "sample rate or channel count of 0"),
+            ("noise.wav", (0..<5000).map { UInt8(truncatingIfNeeded: $0 &* 7919 >> 3) }, "not WAV audio"),
+            ("text.opus", Array("OggS is not enough".utf8), "Ogg"),
+            ("zeros.opus", Array("OggS".utf8) + [UInt8](repeating: 0, count: 200), "Ogg stream is malformed"),
+        ]
+    )
+    func corruptInOurWords(name: String, bytes: [UInt8], words: String) throws {
+        let directory = try TestDirectory()
+        let path = try directory.write(bytes, to: name)
+        let error = #expect(throws: AudioFileError.self) { try AudioFile.read(path: path) }
+        #expect(error?.code == .corrupt)
+        #expect(error?.message.contains(words) == true, "\(String(describing: error))")
+        #expect(error?.description.hasPrefix(path + ": ") == true)
+        for phrase in ["Internal error", "SF_INFO", "Supported file format", "unimplemented format"] {
+            #expect(error?.message.contains(phrase) == false, "\(String(describing: error))")
+        }
+    }
+
+    /// A cut Ogg Opus file is reported as a malformed Ogg Opus stream.
+    @Test("A cut Ogg Opus file says its stream is broken or cut short")
+    func cutOpusInOurWords() throws {
+        let directory = try TestDirectory()
+        let path = directory.path("full.opus")
+        let writer = try AudioFileWriter(path: path)
+        try writer.write(interleaved: [Int16](repeating: 1000, count: 8000))
+        try writer.close()
+        let cutPath = try directory.write(Array(try directory.bytes(path).prefix(60)), to: "cut.opus")
+        let error = #expect(throws: AudioFileError.self) { try AudioFile.read(path: cutPath) }
+        #expect(error?.message == "the Ogg Opus stream is malformed: its pages or Opus headers are broken or cut short")
+    }
+
     /// An Ogg Opus file cut anywhere after its headers fails to open (libsndfile looks for the last page).
     @Test("A truncated Ogg Opus file is corrupt, wherever it is cut")
     func truncatedOpus() throws {

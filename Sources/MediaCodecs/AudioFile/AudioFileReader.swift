@@ -195,7 +195,7 @@ public final class AudioFileReader: @unchecked Sendable {
             descriptor: descriptor, mode: Int32(SFM_READ), info: info, ownsDescriptor: ownsDescriptor)
         {
         case .success(let opened): handle = opened
-        case .failure(let failure): throw Self.openError(failure, path: path)
+        case .failure(let failure): throw Self.openError(failure, path: path, format: format)
         }
 
         let container = handle.info.format & Int32(SF_FORMAT_TYPEMASK)
@@ -382,14 +382,44 @@ public final class AudioFileReader: @unchecked Sendable {
         return !(reachedEnd && pendingCount == 0)
     }
 
-    static func openError(_ failure: SndfileFailure, path: String) -> AudioFileError {
-        let code: AudioFileError.Code
-        switch failure.code {
-        case Int32(SF_ERR_UNSUPPORTED_ENCODING): code = .unsupportedFormat
-        case Int32(SF_ERR_SYSTEM): code = .readFailed
-        default: code = .corrupt
+    /// The error for a file libsndfile would not open, said in terms of the file rather than of
+    /// libsndfile's internals; its own text is kept for the per-format diagnoses, which already say
+    /// what the header holds.
+    static func openError(_ failure: SndfileFailure, path: String, format: AudioFileFormat) -> AudioFileError {
+        let name: String
+        switch format {
+        case .wav, .wavMuLaw, .wavALaw: name = "WAV"
+        case .opus: name = "Ogg Opus"
+        case .pcm16Raw, .muLawRaw, .aLawRaw: name = "raw"
         }
-        return AudioFileError(code: code, path: path, message: failure.message, sndfileCode: failure.code)
+        let code: AudioFileError.Code
+        var message = failure.message
+        switch failure.code {
+        case Int32(SF_ERR_UNSUPPORTED_ENCODING):
+            code = .unsupportedFormat
+            message = "the \(name) file holds an encoding this reader does not decode"
+        case Int32(SF_ERR_SYSTEM):
+            code = .readFailed
+        case Int32(SF_ERR_UNRECOGNISED_FORMAT):
+            code = .corrupt
+            message = "the content is not \(name) audio (its header is not recognised)"
+        case Int32(SF_ERR_MALFORMED_FILE):
+            code = .corrupt
+            message =
+                format == .opus
+                ? "the Ogg Opus stream is malformed: its pages or Opus headers are broken or cut short"
+                : "the \(name) header is malformed"
+        default:
+            code = .corrupt
+            // libsndfile says its SF_INFO is incomplete when the header gives a rate or channel count of 0.
+            if failure.message.contains("SF_INFO struct incomplete") {
+                message = "the \(name) header gives a sample rate or channel count of 0"
+            } else if format == .opus {
+                // libsndfile's Ogg errors name its internals ("unimplemented format"), not the file.
+                message = "the Ogg stream is malformed or holds no Opus audio"
+            }
+        }
+        return AudioFileError(code: code, path: path, message: message, sndfileCode: failure.code)
     }
 
     /// libsndfile logs `data : 16000 (should be 7956)` when a WAV `data` chunk claims more bytes than the
