@@ -88,6 +88,8 @@ struct Simulate: ParsableCommand {
     @Option(help: "The caller's audio (any format `detect` reads; the first channel is used).")
     var caller: String
 
+    @OptionGroup var damage: DamageOptions
+
     @Option(help: "The line id the call comes in on (lines[].match.line).")
     var line: String?
 
@@ -136,7 +138,7 @@ struct Simulate: ParsableCommand {
         let (configuration, warnings) = try MenuFile.load(menu)
         for warning in warnings { StandardError.write("\(warning)\n") }
         let library = try MenuFile.prompts(configuration)
-        var input = try InputAudio(path: caller, format: nil)
+        var input = try InputAudio(path: caller, format: nil, strict: damage.strict)
         var samples: [Int16] = []
         while let block = try input.next() { samples += block[0] }
 

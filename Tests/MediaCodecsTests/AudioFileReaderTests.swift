@@ -168,6 +168,33 @@ struct AudioFileReaderTests {
         let directory = try TestDirectory()
         let path = try directory.write(TestFiles.slinear([1, -2, 3]) + [0x7F], to: "odd.sln")
         #expect(try AudioFile.read(path: path).channels == [[1, -2, 3]])
+        #expect(try AudioFileReader(path: path).damage == "the raw file ends with 1 byte that makes no whole sample")
+        let whole = try directory.write(TestFiles.slinear([1, -2, 3]), to: "whole.sln")
+        #expect(try AudioFileReader(path: whole).damage == nil)
+    }
+
+    /// Writes speech-like audio to `full.opus` in `directory` and returns the file's bytes.
+    static func speechOpus(frameCount: Int, in directory: borrowing TestDirectory) throws -> [UInt8] {
+        let path = directory.path("full.opus")
+        let writer = try AudioFileWriter(path: path)
+        try writer.write(
+            interleaved: TestSignals.int16(
+                TestSignals.speechLike(sampleRate: 8000, frameCount: frameCount, amplitude: 20000)))
+        try writer.close()
+        return try directory.bytes(path)
+    }
+
+    /// libsndfile reads an Ogg Opus file up to its last whole page; the reader says where it was cut.
+    @Test("An Ogg Opus file cut after its headers reads, with its damage named")
+    func cutOpusDamage() throws {
+        let directory = try TestDirectory()
+        let bytes = try Self.speechOpus(frameCount: 24000, in: directory)
+        #expect(try AudioFileReader(path: directory.path("full.opus")).damage == nil)
+        let cutPath = try directory.write(Array(bytes.prefix(bytes.count - 10)), to: "cut.opus")
+        let reader = try AudioFileReader(path: cutPath)
+        let damage = try #require(reader.damage)
+        #expect(damage.hasPrefix("the Ogg stream is cut short inside the page at byte "), "\(damage)")
+        #expect(damage.hasSuffix(" of \(bytes.count - 10)"), "\(damage)")
     }
 
     // MARK: - Errors
@@ -281,13 +308,7 @@ struct AudioFileReaderTests {
     @Test("A truncated Ogg Opus file is corrupt, wherever it is cut")
     func truncatedOpus() throws {
         let directory = try TestDirectory()
-        let path = directory.path("full.opus")
-        let writer = try AudioFileWriter(path: path)
-        try writer.write(
-            interleaved: TestSignals.int16(TestSignals.speechLike(sampleRate: 8000, frameCount: 8000, amplitude: 20000))
-        )
-        try writer.close()
-        let bytes = try directory.bytes(path)
+        let bytes = try Self.speechOpus(frameCount: 8000, in: directory)
         for cut in stride(from: 50, to: bytes.count - 1, by: bytes.count / 9) {
             let cutPath = try directory.write(Array(bytes.prefix(cut)), to: "cut\(cut).opus")
             let error = #expect(throws: AudioFileError.self, "cut at \(cut) of \(bytes.count)") {

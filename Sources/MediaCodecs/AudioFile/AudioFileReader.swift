@@ -72,6 +72,10 @@ public final class AudioFileReader: @unchecked Sendable {
     public let fileFrameCount: Int?
     /// Frames consumed from the file so far, at ``fileSampleRate`` (for progress).
     public private(set) var fileFramesRead = 0
+    /// What is wrong with a file that still reads: an Ogg stream cut short (it stops without its
+    /// end-of-stream page, or inside a page), a raw file whose length is not whole samples. The audio
+    /// before the fault is read; a caller decides whether that is good enough. Nil for a sound file.
+    public private(set) var damage: String?
 
     private let handle: SoundFileHandle
     private var resamplers: [Resampler]
@@ -135,6 +139,41 @@ public final class AudioFileReader: @unchecked Sendable {
         try self.init(
             descriptor: descriptor, ownsDescriptor: true, path: path, format: format,
             outputSampleRate: outputSampleRate, raw: raw)
+        if format == .opus {
+            damage = Self.oggDamage(path: path)
+        } else if format.isRaw {
+            let frameBytes = (format == .pcm16Raw ? 2 : 1) * raw.channelCount
+            let stray = Int(status.st_size) % frameBytes
+            if stray > 0 {
+                damage = "the raw file ends with \(stray) byte\(stray == 1 ? "" : "s") that make\(stray == 1 ? "s" : "") no whole sample"
+            }
+        }
+    }
+
+    /// Walks the Ogg pages of `path` by their headers: the stream must end exactly at the end of a page
+    /// that carries the end-of-stream flag. libsndfile reads up to the last whole page without a word,
+    /// so a file cut mid-stream would otherwise pass for a shorter recording.
+    static func oggDamage(path: String) -> String? {
+        guard let file = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? file.close() }
+        guard let size = try? file.seekToEnd() else { return nil }
+        var offset: UInt64 = 0
+        var endOfStream = false
+        while offset < size {
+            try? file.seek(toOffset: offset)
+            let header = [UInt8](file.readData(ofLength: 27))
+            guard header.count == 27, header[0...3].elementsEqual("OggS".utf8) else {
+                return "the Ogg stream stops at byte \(offset) of \(size): what follows is not an Ogg page"
+            }
+            let segments = [UInt8](file.readData(ofLength: Int(header[26])))
+            let length = UInt64(27 + Int(header[26]) + segments.reduce(0) { $0 + Int($1) })
+            guard segments.count == Int(header[26]), offset + length <= size else {
+                return "the Ogg stream is cut short inside the page at byte \(offset) of \(size)"
+            }
+            endOfStream = header[5] & 0x04 != 0
+            offset += length
+        }
+        return endOfStream ? nil : "the Ogg stream stops at byte \(size) without its end-of-stream page (cut short)"
     }
 
     /// Reads from an open file descriptor: standard input (`0`) carrying raw 16-bit 8 kHz audio, a pipe,
