@@ -139,8 +139,11 @@ struct Simulate: ParsableCommand {
         for warning in warnings { StandardError.write("\(warning)\n") }
         let library = try MenuFile.prompts(configuration)
         var input = try InputAudio(path: caller, format: nil, strict: damage.strict)
+        // The call stops at --max-seconds, so the caller's audio is read no further than that: an endless
+        // pipe or a file of hours takes the memory of one call, not of the whole input.
+        let limit = min(maxSeconds, Int.max / 8000) * 8000
         var samples: [Int16] = []
-        while let block = try input.next() { samples += block[0] }
+        while samples.count < limit, let block = try input.next() { samples += block[0].prefix(limit - samples.count) }
 
         var options = CallSimulation.Options(line: line, did: did, caller: callerID, start: startDate)
         options.transferResult = result

@@ -205,6 +205,33 @@ struct DetectCommandTests {
         #expect(clean.status == 0 && clean.standardError.isEmpty, "\(clean.standardError)")
     }
 
+    @Test("simulate reads the caller no further than --max-seconds: an endless caller on standard input ends")
+    func simulateStopsReadingAtTheCallsEnd() throws {
+        let directory = try CLIRunner.temporaryDirectory()
+        // A pipe that never ends (a character device reads as an empty file), fed until ivrmedia stops
+        // reading; SIGPIPE is ignored so that the feeder sees EPIPE instead of ending the test process.
+        signal(SIGPIPE, SIG_IGN)
+        let process = Process()
+        process.executableURL = CLIRunner.executable
+        process.arguments = ["simulate", "--menu", MenuCommandTests.hotline, "--caller", "-", "--max-seconds", "30"]
+        process.currentDirectoryURL = directory
+        let caller = Pipe()
+        process.standardInput = caller
+        process.standardOutput = FileHandle.nullDevice
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        let feeder = caller.fileHandleForWriting.fileDescriptor
+        Thread.detachNewThread {
+            let zeros = [UInt8](repeating: 0, count: 1 << 16)
+            while zeros.withUnsafeBytes({ write(feeder, $0.baseAddress, $0.count) }) > 0 {}
+            close(feeder)
+        }
+        #expect(CLIRunner.waitForExit(process, seconds: 30), "simulate kept reading an endless caller")
+        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 0, "\(errorText)")
+    }
+
     @Test("no progress bar when standard error is not a terminal, even for a long file")
     func noProgressWhenPiped() throws {
         let directory = try CLIRunner.temporaryDirectory()
