@@ -160,11 +160,23 @@ public struct ALSAError: Error, Sendable, Hashable, CustomStringConvertible {
         case ENOENT, ENODEV, ENXIO: code = .noSuchDevice
         case EBUSY, EAGAIN: code = .deviceBusy
         case EACCES, EPERM: code = .permissionDenied
-        case EINVAL: code = .badConfig
+        case EINVAL: code = namesAbsentCard(device) ? .noSuchDevice : .badConfig
         case ENOMEM: code = .outOfMemory
         default: code = .openFailed
         }
         return ALSAError(code: code, alsaCode: result, function: function, device: device, configFile: configFile)
+    }
+
+    /// Whether `device` is a `hw:` or `plughw:` name whose card (`hw:99`, `hw:99,0`, `hw:CARD=x`) is not
+    /// present: alsa-lib answers such a name with `-EINVAL` when the index is out of range, which is a
+    /// missing device, not a malformed configuration.
+    static func namesAbsentCard(_ device: String) -> Bool {
+        guard let colon = device.firstIndex(of: ":"), ["hw", "plughw"].contains(device[..<colon]) else {
+            return false
+        }
+        var card = device[device.index(after: colon)...].prefix { $0 != "," }
+        if card.hasPrefix("CARD=") { card = card.dropFirst(5) }
+        return !card.isEmpty && snd_card_get_index(String(card)) < 0
     }
 
     /// Maps a negative return of `snd_pcm_readi`, `snd_pcm_writei`, `snd_pcm_start`, `snd_pcm_recover`,

@@ -1,3 +1,4 @@
+import ArgumentParser
 import DSPCore
 import Foundation
 import MediaCodecs
@@ -29,6 +30,16 @@ extension CLIError {
     }
 }
 
+/// `--strict`, shared by the commands that read audio files.
+struct DamageOptions: ParsableArguments {
+    @Flag(
+        help: """
+            Refuse a damaged input (an Ogg stream cut short, a raw file ending in part of a sample) with \
+            status 65 instead of warning and reading the audio before the fault.
+            """)
+    var strict = false
+}
+
 /// A file (or standard input) read in blocks, one array per channel, at 8 kHz unless told otherwise.
 struct InputAudio {
     let path: String
@@ -36,8 +47,9 @@ struct InputAudio {
     private let blockFrameCount = 8000
 
     /// Opens `path`; "-" is standard input, raw signed 16-bit 8 kHz unless `format` names another raw
-    /// format. `sampleRate` nil keeps the file's own rate.
-    init(path: String, format: InputFormat?, sampleRate: Int? = 8000) throws {
+    /// format. `sampleRate` nil keeps the file's own rate. A file that reads but is damaged is a
+    /// warning on standard error, or bad data (65) when `strict`.
+    init(path: String, format: InputFormat?, sampleRate: Int? = 8000, strict: Bool) throws {
         self.path = path
         do {
             if path == "-" {
@@ -54,6 +66,10 @@ struct InputAudio {
             }
         } catch let error as AudioFileError {
             throw CLIError(error)
+        }
+        if let damage = reader.damage {
+            if strict { throw CLIError(.dataError, "\(path): \(damage)") }
+            StandardError.write("ivrmedia: warning: \(path): \(damage)\n")
         }
     }
 

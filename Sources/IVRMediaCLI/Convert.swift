@@ -20,6 +20,8 @@ struct Convert: ParsableCommand {
     @Option(help: "The format of the input, instead of its extension: \(InputFormat.helpList).")
     var format: InputFormat?
 
+    @OptionGroup var damage: DamageOptions
+
     @Option(help: "The encoding of a .wav output: \(OutputEncoding.helpList).")
     var encoding: OutputEncoding?
 
@@ -34,7 +36,7 @@ struct Convert: ParsableCommand {
 
     func run() throws {
         let outputFormat = try AudioOutput.format(for: output, encoding: encoding)
-        var audio = try InputAudio(path: input, format: format, sampleRate: nil)
+        var audio = try InputAudio(path: input, format: format, sampleRate: nil, strict: damage.strict)
         var mono: [Int16] = []
         while let block = try audio.next() {
             let channels = block.count

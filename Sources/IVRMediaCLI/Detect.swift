@@ -19,6 +19,8 @@ struct Detect: ParsableCommand {
     @Option(help: "The format of every input, instead of the extension: \(InputFormat.helpList).")
     var format: InputFormat?
 
+    @OptionGroup var damage: DamageOptions
+
     @Flag(help: "One JSON object per key instead of text.")
     var json = false
 
@@ -58,7 +60,7 @@ struct Detect: ParsableCommand {
     }
 
     private func detect(file: String, labelled: Bool, output: inout OutputLines) throws {
-        var input = try InputAudio(path: file, format: format)
+        var input = try InputAudio(path: file, format: format, strict: damage.strict)
         let channels = input.channelCount
         var detectors = (0..<channels).map { _ in DTMFDetector(configuration: detectorConfiguration) }
         var progress = ProgressBar(

@@ -88,6 +88,8 @@ struct Simulate: ParsableCommand {
     @Option(help: "The caller's audio (any format `detect` reads; the first channel is used).")
     var caller: String
 
+    @OptionGroup var damage: DamageOptions
+
     @Option(help: "The line id the call comes in on (lines[].match.line).")
     var line: String?
 
@@ -136,9 +138,12 @@ struct Simulate: ParsableCommand {
         let (configuration, warnings) = try MenuFile.load(menu)
         for warning in warnings { StandardError.write("\(warning)\n") }
         let library = try MenuFile.prompts(configuration)
-        var input = try InputAudio(path: caller, format: nil)
+        var input = try InputAudio(path: caller, format: nil, strict: damage.strict)
+        // The call stops at --max-seconds, so the caller's audio is read no further than that: an endless
+        // pipe or a file of hours takes the memory of one call, not of the whole input.
+        let limit = min(maxSeconds, Int.max / 8000) * 8000
         var samples: [Int16] = []
-        while let block = try input.next() { samples += block[0] }
+        while samples.count < limit, let block = try input.next() { samples += block[0].prefix(limit - samples.count) }
 
         var options = CallSimulation.Options(line: line, did: did, caller: callerID, start: startDate)
         options.transferResult = result

@@ -47,7 +47,9 @@ struct Run: ParsableCommand {
     @Option(help: "The period asked of the device, ms (it may round it).")
     var periodMs: Int = 20
 
-    @Option(help: "End after this much audio, seconds.")
+    // Unconditional, so that a negative value is read as a value (and refused by run) rather than taken
+    // for an option.
+    @Option(parsing: .unconditional, help: "End after this much audio, seconds.")
     var duration: Double?
 
     @Option(help: "Also take control lines from a Unix socket at this path.")
@@ -88,15 +90,30 @@ struct Run: ParsableCommand {
             }
             automatic = result
         }
-        var ids = lineIds?.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } ?? []
+        if let duration, !(duration > 0 && duration.isFinite) {
+            throw CLIError(.usage, "--duration must be a positive number of seconds, not \(duration)")
+        }
+        var ids =
+            lineIds?.split(separator: ",", omittingEmptySubsequences: false)
+            .map { String($0).trimmingCharacters(in: .whitespaces) } ?? []
+        if ids.contains("") { throw CLIError(.usage, "--line-ids \"\(lineIds ?? "")\" has an empty line id") }
+        if let repeated = ids.first(where: { id in ids.filter { $0 == id }.count > 1 }) {
+            throw CLIError(.usage, "--line-ids names line \"\(repeated)\" more than once")
+        }
         let lineCount = channels ?? max(ids.count, 1)
         guard lineCount >= 1, lineCount <= 256 else { throw CLIError(.usage, "--channels must be 1...256") }
         if ids.isEmpty { ids = (0..<lineCount).map { "line\($0)" } }
         guard ids.count == lineCount else {
             throw CLIError(.usage, "--line-ids names \(ids.count) lines but --channels is \(lineCount)")
         }
-        if let alsaConfig, !FileManager.default.fileExists(atPath: alsaConfig) {
-            throw CLIError(.noInput, "\(alsaConfig): no such ALSA configuration file")
+        if let alsaConfig {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: alsaConfig, isDirectory: &isDirectory) else {
+                throw CLIError(.noInput, "\(alsaConfig): no such ALSA configuration file")
+            }
+            if isDirectory.boolValue {
+                throw CLIError(.noInput, "\(alsaConfig): is a directory, not an ALSA configuration file (--alsa-config)")
+            }
         }
 
         let (configuration, warnings) = try MenuFile.load(menu)

@@ -36,6 +36,17 @@ struct CLIRunner {
             standardError: String(decoding: errorData, as: UTF8.self))
     }
 
+    /// Waits up to `seconds` for `process` to end; one that has not is killed (so that a test never
+    /// hangs the suite). Returns whether it ended by itself.
+    static func waitForExit(_ process: Process, seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        let ended = !process.isRunning
+        if !ended { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        return ended
+    }
+
     /// A fresh empty directory for one test.
     static func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("ivrmedia-cli-\(UUID().uuidString)")

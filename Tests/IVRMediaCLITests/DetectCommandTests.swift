@@ -154,6 +154,84 @@ struct DetectCommandTests {
         }
     }
 
+    /// Every command that reads an audio file, reading `name`.
+    static func readingCommands(_ name: String) -> [[String]] {
+        [
+            ["detect", name], ["convert", name, "out.wav"],
+            ["simulate", "--menu", MenuCommandTests.hotline, "--caller", name],
+        ]
+    }
+
+    @Test("a header claiming an impossible rate is bad data in the input (65), for every command that reads it")
+    func impossibleRateIsBadInput() throws {
+        let directory = try CLIRunner.temporaryDirectory()
+        for (name, rate) in [("slow.wav", 1), ("fast.wav", 4_202_304)] {
+            try Data(TestFiles.wav(samples: [Int16](repeating: 0, count: 800), sampleRate: rate, channelCount: 1))
+                .write(to: directory.appendingPathComponent(name))
+            for arguments in Self.readingCommands(name) {
+                let result = try CLIRunner.run(arguments, in: directory)
+                #expect(result.status == 65, "\(arguments): \(result.status) \(result.standardError)")
+                #expect(result.standardError.contains("\(name): corrupt"), "\(arguments): \(result.standardError)")
+                #expect(result.standardError.contains("claims \(rate) Hz"), "\(arguments): \(result.standardError)")
+                #expect(!result.standardError.contains("out.wav"), "\(arguments): \(result.standardError)")
+                #expect(result.standardError.split(separator: "\n").count == 1, "\(arguments): \(result.standardError)")
+            }
+        }
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("out.wav").path))
+    }
+
+    @Test("a damaged input (Ogg Opus cut short, a raw file with a stray byte) is a warning, and 65 with --strict")
+    func damagedInput() throws {
+        let directory = try CLIRunner.temporaryDirectory()
+        _ = try CLIRunner.run(["generate", "1234567890", "-o", "full.opus"], in: directory)
+        let full = try Data(contentsOf: directory.appendingPathComponent("full.opus"))
+        try full.prefix(full.count - 10).write(to: directory.appendingPathComponent("cut.opus"))
+        _ = try CLIRunner.run(["generate", "1", "-o", "whole.sln"], in: directory)
+        let whole = try Data(contentsOf: directory.appendingPathComponent("whole.sln"))
+        try (whole + Data([0x7F])).write(to: directory.appendingPathComponent("odd.sln"))
+        for (name, words) in [("cut.opus", "the Ogg stream is cut short"), ("odd.sln", "the raw file ends with 1 byte")] {
+            for arguments in Self.readingCommands(name) {
+                let lenient = try CLIRunner.run(arguments, in: directory)
+                #expect(lenient.status == 0, "\(arguments): \(lenient.standardError)")
+                #expect(lenient.standardError.contains("warning: \(name): \(words)"), "\(arguments): \(lenient.standardError)")
+                let strict = try CLIRunner.run(arguments + ["--strict"], in: directory)
+                #expect(strict.status == 65, "\(arguments): \(strict.status) \(strict.standardError)")
+                #expect(strict.standardError.hasPrefix("ivrmedia: \(name): "), "\(arguments): \(strict.standardError)")
+                #expect(strict.standardError.contains(words), "\(arguments): \(strict.standardError)")
+                #expect(!strict.standardError.contains("warning"), "\(arguments): \(strict.standardError)")
+            }
+        }
+        let clean = try CLIRunner.run(["detect", "--strict", "full.opus"], in: directory)
+        #expect(clean.status == 0 && clean.standardError.isEmpty, "\(clean.standardError)")
+    }
+
+    @Test("simulate reads the caller no further than --max-seconds: an endless caller on standard input ends")
+    func simulateStopsReadingAtTheCallsEnd() throws {
+        let directory = try CLIRunner.temporaryDirectory()
+        // A pipe that never ends (a character device reads as an empty file), fed until ivrmedia stops
+        // reading; SIGPIPE is ignored so that the feeder sees EPIPE instead of ending the test process.
+        signal(SIGPIPE, SIG_IGN)
+        let process = Process()
+        process.executableURL = CLIRunner.executable
+        process.arguments = ["simulate", "--menu", MenuCommandTests.hotline, "--caller", "-", "--max-seconds", "30"]
+        process.currentDirectoryURL = directory
+        let caller = Pipe()
+        process.standardInput = caller
+        process.standardOutput = FileHandle.nullDevice
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        let feeder = caller.fileHandleForWriting.fileDescriptor
+        Thread.detachNewThread {
+            let zeros = [UInt8](repeating: 0, count: 1 << 16)
+            while zeros.withUnsafeBytes({ write(feeder, $0.baseAddress, $0.count) }) > 0 {}
+            close(feeder)
+        }
+        #expect(CLIRunner.waitForExit(process, seconds: 30), "simulate kept reading an endless caller")
+        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 0, "\(errorText)")
+    }
+
     @Test("no progress bar when standard error is not a terminal, even for a long file")
     func noProgressWhenPiped() throws {
         let directory = try CLIRunner.temporaryDirectory()

@@ -224,4 +224,30 @@ struct RunCommandTests {
         let usage = try CLIRunner.run(["run", "--menu", Self.hotline, "--duration", "1"], in: directory, input: Data())
         #expect(usage.status == 64)
     }
+
+    @Test("run's options: a missing device is 66 whatever its name, a directory is no configuration, bad line ids and durations are usage errors")
+    func optionErrors() throws {
+        let directory = try CLIRunner.temporaryDirectory()
+        try FileManager.default.createDirectory(
+            at: directory.appendingPathComponent("confdir"), withIntermediateDirectories: true)
+        let cases: [([String], Int32, [String])] = [
+            (["--device", "hw:99"], 66, ["hw:99"]),
+            (["--device", "nosuchdev"], 66, ["nosuchdev"]),
+            (["--alsa-config", "confdir", "--device", "x"], 66, ["confdir", "is a directory"]),
+            (["--device", "x", "--line-ids", "a,a"], 64, ["--line-ids", "\"a\""]),
+            (["--device", "x", "--line-ids", "a,,b"], 64, ["--line-ids", "empty"]),
+            (["--device", "x", "--line-ids", ""], 64, ["--line-ids", "empty"]),
+            (["--device", "x", "--duration", "-1"], 64, ["--duration", "positive"]),
+            (["--device", "x", "--duration", "0"], 64, ["--duration", "positive"]),
+        ]
+        for (options, status, mentions) in cases {
+            var arguments = ["run", "--menu", Self.hotline] + options
+            if !options.contains("--duration") { arguments += ["--duration", "1"] }
+            let result = try CLIRunner.run(arguments, in: directory, input: Data())
+            #expect(result.status == status, "\(options): \(result.status) \(result.standardError)")
+            for mention in mentions {
+                #expect(result.standardError.contains(mention), "\(options): \(result.standardError)")
+            }
+        }
+    }
 }

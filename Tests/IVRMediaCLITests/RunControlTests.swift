@@ -76,11 +76,7 @@ struct RunControlTests {
         Thread.sleep(forTimeInterval: 0.3)
         kill(process.processIdentifier, SIGTERM)
         // Never hang the suite: a run that ignores SIGTERM fails here.
-        let deadline = Date().addingTimeInterval(10)
-        while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        #expect(!process.isRunning, "SIGTERM did not end the run")
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        #expect(CLIRunner.waitForExit(process, seconds: 10), "SIGTERM did not end the run")
         let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(process.terminationStatus == 0, "\(errorText)")
 

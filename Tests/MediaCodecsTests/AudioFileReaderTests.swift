@@ -1,6 +1,7 @@
 import DSPCore
 import Foundation
 import MediaCodecs
+import MediaTestSupport
 import Testing
 
 @Suite("AudioFileReader")
@@ -167,6 +168,33 @@ struct AudioFileReaderTests {
         let directory = try TestDirectory()
         let path = try directory.write(TestFiles.slinear([1, -2, 3]) + [0x7F], to: "odd.sln")
         #expect(try AudioFile.read(path: path).channels == [[1, -2, 3]])
+        #expect(try AudioFileReader(path: path).damage == "the raw file ends with 1 byte that makes no whole sample")
+        let whole = try directory.write(TestFiles.slinear([1, -2, 3]), to: "whole.sln")
+        #expect(try AudioFileReader(path: whole).damage == nil)
+    }
+
+    /// Writes speech-like audio to `full.opus` in `directory` and returns the file's bytes.
+    static func speechOpus(frameCount: Int, in directory: borrowing TestDirectory) throws -> [UInt8] {
+        let path = directory.path("full.opus")
+        let writer = try AudioFileWriter(path: path)
+        try writer.write(
+            interleaved: TestSignals.int16(
+                TestSignals.speechLike(sampleRate: 8000, frameCount: frameCount, amplitude: 20000)))
+        try writer.close()
+        return try directory.bytes(path)
+    }
+
+    /// libsndfile reads an Ogg Opus file up to its last whole page; the reader says where it was cut.
+    @Test("An Ogg Opus file cut after its headers reads, with its damage named")
+    func cutOpusDamage() throws {
+        let directory = try TestDirectory()
+        let bytes = try Self.speechOpus(frameCount: 24000, in: directory)
+        #expect(try AudioFileReader(path: directory.path("full.opus")).damage == nil)
+        let cutPath = try directory.write(Array(bytes.prefix(bytes.count - 10)), to: "cut.opus")
+        let reader = try AudioFileReader(path: cutPath)
+        let damage = try #require(reader.damage)
+        #expect(damage.hasPrefix("the Ogg stream is cut short inside the page at byte "), "\(damage)")
+        #expect(damage.hasSuffix(" of \(bytes.count - 10)"), "\(damage)")
     }
 
     // MARK: - Errors
@@ -240,17 +268,47 @@ struct AudioFileReaderTests {
         #expect(error?.message.isEmpty == false)
     }
 
+    /// libsndfile's texts name its internals ("SF_INFO struct incomplete", "Supported file format but file
+    /// is malformed"); the reader says what is wrong with the file instead.
+    @Test(
+        "Corrupt headers are described in terms of the file",
+        arguments: [
+            ("rate0.wav", TestFiles.wav(samples: [1, 2], sampleRate: 0, channelCount: 1), "sample rate or channel count of 0"),
+            ("noise.wav", (0..<5000).map { UInt8(truncatingIfNeeded: $0 &* 7919 >> 3) }, "not WAV audio"),
+            ("text.opus", Array("OggS is not enough".utf8), "Ogg"),
+            ("zeros.opus", Array("OggS".utf8) + [UInt8](repeating: 0, count: 200), "Ogg stream is malformed"),
+        ]
+    )
+    func corruptInOurWords(name: String, bytes: [UInt8], words: String) throws {
+        let directory = try TestDirectory()
+        let path = try directory.write(bytes, to: name)
+        let error = #expect(throws: AudioFileError.self) { try AudioFile.read(path: path) }
+        #expect(error?.code == .corrupt)
+        #expect(error?.message.contains(words) == true, "\(String(describing: error))")
+        #expect(error?.description.hasPrefix(path + ": ") == true)
+        for phrase in ["Internal error", "SF_INFO", "Supported file format", "unimplemented format"] {
+            #expect(error?.message.contains(phrase) == false, "\(String(describing: error))")
+        }
+    }
+
+    /// A cut Ogg Opus file is reported as a malformed Ogg Opus stream.
+    @Test("A cut Ogg Opus file says its stream is broken or cut short")
+    func cutOpusInOurWords() throws {
+        let directory = try TestDirectory()
+        let path = directory.path("full.opus")
+        let writer = try AudioFileWriter(path: path)
+        try writer.write(interleaved: [Int16](repeating: 1000, count: 8000))
+        try writer.close()
+        let cutPath = try directory.write(Array(try directory.bytes(path).prefix(60)), to: "cut.opus")
+        let error = #expect(throws: AudioFileError.self) { try AudioFile.read(path: cutPath) }
+        #expect(error?.message == "the Ogg Opus stream is malformed: its pages or Opus headers are broken or cut short")
+    }
+
     /// An Ogg Opus file cut anywhere after its headers fails to open (libsndfile looks for the last page).
     @Test("A truncated Ogg Opus file is corrupt, wherever it is cut")
     func truncatedOpus() throws {
         let directory = try TestDirectory()
-        let path = directory.path("full.opus")
-        let writer = try AudioFileWriter(path: path)
-        try writer.write(
-            interleaved: TestSignals.int16(TestSignals.speechLike(sampleRate: 8000, frameCount: 8000, amplitude: 20000))
-        )
-        try writer.close()
-        let bytes = try directory.bytes(path)
+        let bytes = try Self.speechOpus(frameCount: 8000, in: directory)
         for cut in stride(from: 50, to: bytes.count - 1, by: bytes.count / 9) {
             let cutPath = try directory.write(Array(bytes.prefix(cut)), to: "cut\(cut).opus")
             let error = #expect(throws: AudioFileError.self, "cut at \(cut) of \(bytes.count)") {

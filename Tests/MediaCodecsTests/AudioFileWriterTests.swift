@@ -1,6 +1,7 @@
 import DSPCore
 import Foundation
 import MediaCodecs
+import MediaTestSupport
 import Testing
 
 /// Write, then read back with ``AudioFileReader`` (libsndfile's decoders), for every writable format.

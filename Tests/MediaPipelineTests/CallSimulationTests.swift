@@ -27,7 +27,12 @@ import Testing
     }
 
     static func menu(root: String, extraPrompt: String = "") throws -> MenuConfiguration {
-        let yaml = """
+        try MenuConfiguration.parse(menuText(root: root, extraPrompt: extraPrompt), path: "/tmp/test.yaml").0
+    }
+
+    /// The menu file's text: one menu node playing `greeting`, `9` transfers, silence hangs up.
+    static func menuText(root: String, extraPrompt: String = "") -> String {
+        """
             version: 1
             prompts: { root: \(root) }
             lines: [ { match: { any: true }, entry: main } ]
@@ -41,7 +46,6 @@ import Testing
                 routes: [ { digits: "9", do: { transfer: { to: "queue:x", mode: bridge, announce: [bye] } } } ]
                 on_max_noinput: { hangup: { play: [bye] } }
             """
-        return try MenuConfiguration.parse(yaml, path: "/tmp/test.yaml").0
     }
 
     struct Run {

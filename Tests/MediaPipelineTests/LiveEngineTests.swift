@@ -3,6 +3,7 @@ import DSPCore
 import Foundation
 import IVRRouting
 import MediaCodecs
+import MediaTestSupport
 import PromptMixer
 import Synchronization
 import Testing
@@ -203,5 +204,45 @@ final class Collected: Sendable {
         #expect(start["caller"] as? String == "+79001234567")
         #expect(events.contains { $0["event"] as? String == "control_error" })
         #expect(!events.contains { $0["line"] as? String == "fxo0" })
+    }
+
+    @Test func aReloadWithACorruptPromptKeepsTheOldMenu() throws {
+        let root = try CallSimulationTests.promptRoot()
+        let menuPath = FileManager.default.temporaryDirectory.appendingPathComponent("menu-\(UUID().uuidString).yaml")
+        try CallSimulationTests.menuText(root: root).write(to: menuPath, atomically: true, encoding: .utf8)
+        let (configuration, _) = try MenuConfiguration.load(path: menuPath.path)
+        let library = try MenuPrompts.load(configuration)
+        let device = FakeDuplexDevice(lines: [[]])
+        var options = LiveEngine<FakeDuplexDevice>.Options(lineIDs: ["fxo0"], menuPath: menuPath.path)
+        options.answerAll = true
+        options.durationSeconds = 1.5
+        options.pacing = .lockstep
+        let lines = Collected()
+        let engine = LiveEngine(device: device, configuration: configuration, library: library, options: options) {
+            line in lines.append(line)
+        }
+        // The prompt the menu plays is now a file whose header claims a rate no audio has.
+        let bad = root + "/ru/greeting.wav"
+        try Data(TestFiles.wav(samples: [Int16](repeating: 0, count: 160), sampleRate: 4_202_304, channelCount: 1))
+            .write(to: URL(fileURLWithPath: bad))
+        try CallSimulationTests.menuText(root: root, extraPrompt: ", bye").write(
+            to: menuPath, atomically: true, encoding: .utf8)
+        engine.reload(at: 0)
+
+        let failed = try #require(try Self.events(lines).first { $0["event"] as? String == "config_reload_failed" })
+        let problems = failed["problems"] as? [String] ?? []
+        #expect(problems.count == 1)
+        #expect(problems.first?.contains(bad) == true, "\(problems)")
+        #expect(problems.first?.contains("4202304 Hz") == true, "\(problems)")
+        #expect(engine.configuration.versionHash == configuration.versionHash)
+        #expect(engine.library.identifier == library.identifier)
+
+        // Calls go on with the old menu and its prompts.
+        #expect(engine.run(signals: { nil }) == .finished)
+        let events = try Self.events(lines)
+        #expect(events.contains { $0["event"] as? String == "call_start" })
+        let prompt = events.first { $0["event"] as? String == "prompt_start" }
+        #expect(prompt?["prompt"] as? String == "greeting")
+        #expect(!events.contains { $0["event"] as? String == "config_reloaded" })
     }
 }

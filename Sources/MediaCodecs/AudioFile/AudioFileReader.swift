@@ -72,6 +72,10 @@ public final class AudioFileReader: @unchecked Sendable {
     public let fileFrameCount: Int?
     /// Frames consumed from the file so far, at ``fileSampleRate`` (for progress).
     public private(set) var fileFramesRead = 0
+    /// What is wrong with a file that still reads: an Ogg stream cut short (it stops without its
+    /// end-of-stream page, or inside a page), a raw file whose length is not whole samples. The audio
+    /// before the fault is read; a caller decides whether that is good enough. Nil for a sound file.
+    public private(set) var damage: String?
 
     private let handle: SoundFileHandle
     private var resamplers: [Resampler]
@@ -135,6 +139,41 @@ public final class AudioFileReader: @unchecked Sendable {
         try self.init(
             descriptor: descriptor, ownsDescriptor: true, path: path, format: format,
             outputSampleRate: outputSampleRate, raw: raw)
+        if format == .opus {
+            damage = Self.oggDamage(path: path)
+        } else if format.isRaw {
+            let frameBytes = (format == .pcm16Raw ? 2 : 1) * raw.channelCount
+            let stray = Int(status.st_size) % frameBytes
+            if stray > 0 {
+                damage = "the raw file ends with \(stray) byte\(stray == 1 ? "" : "s") that make\(stray == 1 ? "s" : "") no whole sample"
+            }
+        }
+    }
+
+    /// Walks the Ogg pages of `path` by their headers: the stream must end exactly at the end of a page
+    /// that carries the end-of-stream flag. libsndfile reads up to the last whole page without a word,
+    /// so a file cut mid-stream would otherwise pass for a shorter recording.
+    static func oggDamage(path: String) -> String? {
+        guard let file = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? file.close() }
+        guard let size = try? file.seekToEnd() else { return nil }
+        var offset: UInt64 = 0
+        var endOfStream = false
+        while offset < size {
+            try? file.seek(toOffset: offset)
+            let header = [UInt8](file.readData(ofLength: 27))
+            guard header.count == 27, header[0...3].elementsEqual("OggS".utf8) else {
+                return "the Ogg stream stops at byte \(offset) of \(size): what follows is not an Ogg page"
+            }
+            let segments = [UInt8](file.readData(ofLength: Int(header[26])))
+            let length = UInt64(27 + Int(header[26]) + segments.reduce(0) { $0 + Int($1) })
+            guard segments.count == Int(header[26]), offset + length <= size else {
+                return "the Ogg stream is cut short inside the page at byte \(offset) of \(size)"
+            }
+            endOfStream = header[5] & 0x04 != 0
+            offset += length
+        }
+        return endOfStream ? nil : "the Ogg stream stops at byte \(size) without its end-of-stream page (cut short)"
     }
 
     /// Reads from an open file descriptor: standard input (`0`) carrying raw 16-bit 8 kHz audio, a pipe,
@@ -195,7 +234,7 @@ public final class AudioFileReader: @unchecked Sendable {
             descriptor: descriptor, mode: Int32(SFM_READ), info: info, ownsDescriptor: ownsDescriptor)
         {
         case .success(let opened): handle = opened
-        case .failure(let failure): throw Self.openError(failure, path: path)
+        case .failure(let failure): throw Self.openError(failure, path: path, format: format)
         }
 
         let container = handle.info.format & Int32(SF_FORMAT_TYPEMASK)
@@ -382,14 +421,44 @@ public final class AudioFileReader: @unchecked Sendable {
         return !(reachedEnd && pendingCount == 0)
     }
 
-    static func openError(_ failure: SndfileFailure, path: String) -> AudioFileError {
-        let code: AudioFileError.Code
-        switch failure.code {
-        case Int32(SF_ERR_UNSUPPORTED_ENCODING): code = .unsupportedFormat
-        case Int32(SF_ERR_SYSTEM): code = .readFailed
-        default: code = .corrupt
+    /// The error for a file libsndfile would not open, said in terms of the file rather than of
+    /// libsndfile's internals; its own text is kept for the per-format diagnoses, which already say
+    /// what the header holds.
+    static func openError(_ failure: SndfileFailure, path: String, format: AudioFileFormat) -> AudioFileError {
+        let name: String
+        switch format {
+        case .wav, .wavMuLaw, .wavALaw: name = "WAV"
+        case .opus: name = "Ogg Opus"
+        case .pcm16Raw, .muLawRaw, .aLawRaw: name = "raw"
         }
-        return AudioFileError(code: code, path: path, message: failure.message, sndfileCode: failure.code)
+        let code: AudioFileError.Code
+        var message = failure.message
+        switch failure.code {
+        case Int32(SF_ERR_UNSUPPORTED_ENCODING):
+            code = .unsupportedFormat
+            message = "the \(name) file holds an encoding this reader does not decode"
+        case Int32(SF_ERR_SYSTEM):
+            code = .readFailed
+        case Int32(SF_ERR_UNRECOGNISED_FORMAT):
+            code = .corrupt
+            message = "the content is not \(name) audio (its header is not recognised)"
+        case Int32(SF_ERR_MALFORMED_FILE):
+            code = .corrupt
+            message =
+                format == .opus
+                ? "the Ogg Opus stream is malformed: its pages or Opus headers are broken or cut short"
+                : "the \(name) header is malformed"
+        default:
+            code = .corrupt
+            // libsndfile says its SF_INFO is incomplete when the header gives a rate or channel count of 0.
+            if failure.message.contains("SF_INFO struct incomplete") {
+                message = "the \(name) header gives a sample rate or channel count of 0"
+            } else if format == .opus {
+                // libsndfile's Ogg errors name its internals ("unimplemented format"), not the file.
+                message = "the Ogg stream is malformed or holds no Opus audio"
+            }
+        }
+        return AudioFileError(code: code, path: path, message: message, sndfileCode: failure.code)
     }
 
     /// libsndfile logs `data : 16000 (should be 7956)` when a WAV `data` chunk claims more bytes than the
