@@ -4,6 +4,9 @@
 #   make test   install the libraries and test material (the talk-off subset too), build, and run every test
 #   make talkoff-corpus   build the whole talk-off corpus for Bench (about 24 hours of audio)
 #   make bench  run the benchmarks in Bench/ (release builds) and the comparison with SpanDSP
+#   make fuzz   fuzz every parser with libFuzzer and the address sanitizer (FUZZ_SECONDS each, default 60)
+#   make test-asan, make test-tsan   the whole suite under the address and undefined-behaviour
+#               sanitizers, or under the thread sanitizer (own build folders: .build-asan, .build-tsan)
 
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -21,7 +24,7 @@ BENCH_PACKAGES := $(BUILD_PACKAGES) libspandsp-dev asterisk-core-sounds-en-wav a
 
 DEMO_DIR := .build/demo
 
-.PHONY: demo test bench build deps-build deps-test deps-bench clean
+.PHONY: demo test bench build deps-build deps-test deps-bench clean fuzz test-asan test-tsan
 
 # Installs the packages in $(1) that are missing: one apt-get update, one apt-get install.
 define install_missing
@@ -75,6 +78,19 @@ demo: build
 test: deps-test talkoff-subset
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-xctest
+
+# The sanitizers' suites: each its own build folder, so that the plain build stays as it is.
+test-asan: deps-test talkoff-subset
+	$(SWIFT) build --build-tests --scratch-path .build-asan --sanitize=address --sanitize=undefined
+	$(SWIFT) test --skip-build --scratch-path .build-asan --sanitize=address --sanitize=undefined --disable-xctest
+
+test-tsan: deps-test talkoff-subset
+	$(SWIFT) build --build-tests --scratch-path .build-tsan --sanitize=thread
+	$(SWIFT) test --skip-build --scratch-path .build-tsan --sanitize=thread --disable-xctest
+
+FUZZ_SECONDS ?= 60
+fuzz: deps-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) Fuzz/run.sh
 
 bench: deps-bench talkoff-corpus
 	cd Bench && $(SWIFT) package benchmark

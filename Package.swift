@@ -14,6 +14,8 @@ let package = Package(
         .library(name: "MediaPipeline", targets: ["MediaPipeline"]),
         // For the nested Bench package (benchmarks and the SpanDSP comparison use the synthesised battery).
         .library(name: "MediaTestSupport", targets: ["MediaTestSupport"]),
+        // For the nested Fuzz package: the parsers' fuzz targets.
+        .library(name: "FuzzTargets", targets: ["FuzzTargets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -33,6 +35,10 @@ let package = Package(
             name: "MediaTestSupport",
             dependencies: ["DSPCore", "MediaCodecs", .product(name: "RealModule", package: "swift-numerics")]
         ),
+
+        // The fuzz targets, one per parser (Fuzz/: `make fuzz`); the suite replays their corpora.
+        .target(
+            name: "FuzzTargets", dependencies: ["MediaCodecs", "IVRRouting", "MediaPipeline"], path: "Fuzz/Targets"),
 
         // MARK: - C libraries
         .systemLibrary(name: "CSndfile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
@@ -67,6 +73,7 @@ let package = Package(
                 "MediaPipeline", "IVRRouting", "PromptMixer", "AudioIO", "MediaCodecs", "MediaTestSupport", "DSPCore",
             ]
         ),
+        .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"]),
         .testTarget(
             name: "IVRMediaCLITests",
             dependencies: ["IVRMediaCLI", "MediaCodecs", "MediaTestSupport", "DSPCore"]

@@ -233,41 +233,24 @@ public final class LiveEngine<Device: DuplexAudio> {
     // MARK: - The control channel
 
     func handleControl(_ text: String, at now: Int64) {
-        guard let data = text.data(using: .utf8),
-            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let event = object["event"] as? String
-        else {
-            writeEngine("control_error", [LogField("message", .string("not a JSON object with \"event\": \(text)"))])
+        let message: ControlMessage
+        do {
+            message = try ControlMessage(parsing: text, lineIDs: options.lineIDs)
+        } catch {
+            writeEngine("control_error", [LogField("message", .string(error.message))])
             return
         }
-        let lineName = object["line"] as? String
-        guard let line = lineName.flatMap({ options.lineIDs.firstIndex(of: $0) }) ?? (object["line"] as? Int) else {
-            writeEngine("control_error", [LogField("message", .string("no such line: \(text)"))])
-            return
-        }
-        switch event {
-        case "call_started":
+        switch message {
+        case .callStarted(let line, let did, let caller):
             if sessions[line] != nil { endCall(line: line, at: now, cause: "replaced") }
-            startCall(
-                line: line,
-                info: Router.CallInfo(
-                    line: options.lineIDs[line], did: object["did"] as? String, caller: object["caller"] as? String),
-                at: now)
-        case "call_ended":
+            startCall(line: line, info: Router.CallInfo(line: options.lineIDs[line], did: did, caller: caller), at: now)
+        case .callEnded(let line):
             endCall(line: line, at: now, cause: nil)
-        case "transfer_result":
-            guard let raw = object["result"] as? String, let result = TransferResult(rawValue: raw) else {
-                writeEngine(
-                    "control_error",
-                    [LogField("message", .string("transfer_result needs result ok|busy|noanswer|failed"))])
-                return
-            }
+        case .transferResult(let line, let result):
             guard var session = sessions[line] else { return }
             session.transferResult(result, at: now)
             sessions[line] = session
             flush(line: line)
-        default:
-            writeEngine("control_error", [LogField("message", .string("unknown event \(event)"))])
         }
     }
 
