@@ -8,7 +8,7 @@ import PackageDescription
 let package = Package(
     name: "ivrmedia-fuzz",
     platforms: [.macOS(.v15)],
-    dependencies: [.package(path: "..")],
+    dependencies: [.package(name: "ivrmedia", path: "..")],
     targets: [
         .executableTarget(
             name: "ivrmedia-fuzz",
