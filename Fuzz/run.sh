@@ -3,6 +3,9 @@
 # corpus from the committed inputs and the test material, runs every target for FUZZ_SECONDS (default 60)
 # and prints one markdown row per target: executions, coverage, corpus, findings.
 #   Fuzz/run.sh [target ...]      (default: every target)
+# FUZZ_RUNS=N ends a target after N executions instead (whichever comes first with FUZZ_SECONDS).
+# Inputs are capped per target (-max_len): a file parser's work grows with its input, and a few
+# kilobytes reach every header and page path while keeping thousands of executions a second.
 # Findings (crash-*, leak-*, timeout-*, oom-*) land in .build-fuzz/findings/; copy each into
 # Fuzz/Corpus/<target>/ with its fix, and the suite replays it (Tests/FuzzTargetsTests).
 set -euo pipefail
@@ -25,11 +28,21 @@ for t in "${targets[@]}"; do
         menu) cp examples/*.yaml "$corpus"/ ;;
         audio-ogg) find Prompts -name '*.opus' -exec cp {} "$corpus"/ \; ;;
     esac
+    case $t in
+        audio-wav|audio-raw|audio-ogg|menu) max_len=4096 ;;
+        *) max_len=1024 ;;
+    esac
+    runs_limit=()
+    [ -z "${FUZZ_RUNS:-}" ] || runs_limit=(-runs="$FUZZ_RUNS")
     log="$scratch/$t.log"
     status=0
-    IVRMEDIA_FUZZ_TARGET=$t "$bin" "$corpus" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+    # The audio targets write each input to a temporary file: keep it in memory where there is /dev/shm.
+    tmp=${TMPDIR:-/tmp}
+    [ -w /dev/shm ] && tmp=/dev/shm
+    ASAN_OPTIONS=malloc_context_size=10:${ASAN_OPTIONS:-} LSAN_OPTIONS=suppressions=$PWD/Fuzz/lsan.supp TMPDIR=$tmp IVRMEDIA_FUZZ_TARGET=$t "$bin" "$corpus" -max_total_time="$seconds" "${runs_limit[@]}" \
+        -max_len="$max_len" -timeout=10 -rss_limit_mb=2048 \
         -print_final_stats=1 -artifact_prefix="$scratch/findings/$t-" > "$log" 2>&1 || status=$?
-    runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo 0)
+    runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | tail -1 | grep -o '[0-9]*$' || echo 0)
     cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*' || echo 0)
     corp=$(grep -o 'corp: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*' || echo 0)
     found=$(ls "$scratch/findings" | grep "^$t-" | tr '\n' ' ' || true)

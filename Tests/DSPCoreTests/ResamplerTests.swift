@@ -11,6 +11,20 @@ import Testing
 struct ResamplerTests {
     static let commonRates = [8000, 11025, 16000, 22050, 24000, 32000, 44100, 48000, 96000]
 
+    /// The shared design for a pair of rates is the design itself, for more pairs than the cache keeps,
+    /// asked twice in a different order (so that some answers come from the cache and some after it
+    /// started again).
+    @Test("shared designs equal fresh ones, past the cache's size")
+    func sharedDesigns() {
+        let pairs = (Self.commonRates + [44101, 7999, 12345, 384_000]).flatMap { rate in [(rate, 8000), (8000, rate)] }
+        #expect(pairs.count > ResamplerFilter.designCacheLimit)
+        for (input, output) in pairs + pairs.reversed() + pairs {
+            #expect(
+                ResamplerFilter.shared(inputSampleRate: input, outputSampleRate: output)
+                    == ResamplerFilter(inputSampleRate: input, outputSampleRate: output), "\(input) -> \(output)")
+        }
+    }
+
     // MARK: - Stop-band
 
     /// Rates whose stop-band is swept. 44101 and 8000 -> 44101 need more than 512 phases (interpolated).

@@ -1,4 +1,5 @@
 import RealModule
+import Synchronization
 
 /// The immutable half of a polyphase rational resampler: the rate ratio and the windowed-sinc
 /// coefficients, computed once and shared (copy-on-write) by every channel's ``Resampler``.
@@ -122,6 +123,32 @@ public struct ResamplerFilter: Sendable, Hashable {
             beta: Self.kaiserBeta(attenuationDB: stopbandAttenuationDB)
         )
     }
+
+    /// The filter for a conversion, designed once per pair of rates in this process and shared after.
+    /// A file reader calls this for each file it opens; prompts and recordings come at a handful of
+    /// rates, and a design costs up to tens of milliseconds (384 kHz input: 3,856 taps × 512 phases).
+    /// At most ``designCacheLimit`` designs are kept: past that the cache starts again, so files at many
+    /// different rates cost their designs and no more memory.
+    public static func shared(inputSampleRate: Int, outputSampleRate: Int) -> ResamplerFilter {
+        let key = RatePair(input: inputSampleRate, output: outputSampleRate)
+        if let filter = designs.withLock({ $0[key] }) { return filter }
+        let filter = ResamplerFilter(inputSampleRate: inputSampleRate, outputSampleRate: outputSampleRate)
+        designs.withLock { cache in
+            if cache.count >= designCacheLimit { cache.removeAll(keepingCapacity: true) }
+            cache[key] = filter
+        }
+        return filter
+    }
+
+    /// The most designs ``shared(inputSampleRate:outputSampleRate:)`` keeps.
+    public static let designCacheLimit = 16
+
+    private struct RatePair: Hashable {
+        let input: Int
+        let output: Int
+    }
+
+    private static let designs = Mutex<[RatePair: ResamplerFilter]>([:])
 
     /// The most output frames that processing `inputFrameCount` input frames can produce.
     @inlinable

@@ -277,7 +277,7 @@ public final class AudioFileReader: @unchecked Sendable {
         fileFrameCount = frames < 0 || frames >= Int64(Int32.max) * 1024 ? nil : Int(frames)
 
         if sampleRate != fileSampleRate {
-            let filter = ResamplerFilter(inputSampleRate: fileSampleRate, outputSampleRate: sampleRate)
+            let filter = ResamplerFilter.shared(inputSampleRate: fileSampleRate, outputSampleRate: sampleRate)
             resamplers = Array(repeating: Resampler(filter: filter), count: channelCount)
             sourceBlock = [Int16](repeating: 0, count: Self.blockFrameCount * channelCount)
             channelBlock = [Int16](repeating: 0, count: Self.blockFrameCount)
