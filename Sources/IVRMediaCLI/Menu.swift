@@ -78,7 +78,9 @@ struct Simulate: ParsableCommand {
             The DTMF receiver hears AUDIO frame by frame, the router decides and the mixer plays the \
             prompts; the events go to standard output as JSON lines and what the caller heard to --heard. \
             The clock is virtual (an hour of audio takes seconds) and the output is the same, byte for \
-            byte, for the same inputs. After the end of AUDIO the caller is silent.
+            byte, for the same inputs. After the end of AUDIO the caller is silent. SIGINT or SIGTERM ends \
+            the call at once (hangup with cause shutdown, then call_end): the events so far are written \
+            whole, and the exit status is 128 plus the signal's number (130, 143).
             """
     )
 
@@ -135,6 +137,10 @@ struct Simulate: ParsableCommand {
             throw CLIError(.usage, "--echo-delay-ms must be from 0 to 1000 ms, not \(echoDelayMs)")
         }
         if let heard { _ = try AudioOutput.format(for: heard, encoding: nil) }
+        // Caught rather than left to kill the process, so that an interrupted call still ends with whole
+        // event lines and its end written (and so that a parent that started us with them blocked or
+        // ignored cannot make us deaf to them).
+        Signals.install([SIGINT, SIGTERM], interrupting: true)
         let (configuration, warnings) = try MenuFile.load(menu)
         for warning in warnings { StandardError.write("\(warning)\n") }
         let library = try MenuFile.prompts(configuration)
@@ -143,7 +149,18 @@ struct Simulate: ParsableCommand {
         // pipe or a file of hours takes the memory of one call, not of the whole input.
         let limit = min(maxSeconds, Int.max / 8000) * 8000
         var samples: [Int16] = []
-        while samples.count < limit, let block = try input.next() { samples += block[0].prefix(limit - samples.count) }
+        while samples.count < limit, Signals.terminating == nil {
+            let block: [[Int16]]?
+            do {
+                block = try input.next()
+            } catch {
+                // A read that a signal interrupted ends the input; any other failure is the file's.
+                if Signals.terminating != nil { break }
+                throw error
+            }
+            guard let block else { break }
+            samples += block[0].prefix(limit - samples.count)
+        }
 
         var options = CallSimulation.Options(line: line, did: did, caller: callerID, start: startDate)
         options.transferResult = result
@@ -152,8 +169,11 @@ struct Simulate: ParsableCommand {
         var simulation = CallSimulation(configuration: configuration, library: library, options: options) {
             out.append($0)
         }
-        let audio = samples.withUnsafeBufferPointer { simulation.run(caller: $0, maximumSeconds: maxSeconds) }
+        let audio = samples.withUnsafeBufferPointer {
+            simulation.run(caller: $0, maximumSeconds: maxSeconds) { Signals.terminating != nil }
+        }
         out.flush()
         if let heard { try AudioOutput.write(audio, sampleRate: 8000, to: heard, encoding: nil) }
+        if let signal = Signals.terminating { throw ExitCode(128 + signal) }
     }
 }

@@ -70,8 +70,13 @@ public final class LiveEngine<Device: DuplexAudio> {
 
     /// The control channel: JSON lines `{"event":"call_started","line":"fxo0","caller":"…","did":"…"}`,
     /// `{"event":"call_ended","line":"fxo0"}`, `{"event":"transfer_result","line":"fxo0","result":"busy"}`.
-    /// Any thread may submit; the control loop takes them in order.
-    public func submit(_ line: String) { control.append(line) }
+    /// Any thread may submit; the control loop takes them in order. Only the control loop reads them:
+    /// the audio thread never waits on the control channel.
+    public func submit(_ line: String) { control.append(.line(line)) }
+
+    /// A control line the channel refused before it could be submitted (too long): the control loop
+    /// writes it as a `control_error` event, as it does for a line it cannot parse.
+    public func refuse(_ message: String) { control.append(.refused(message)) }
 
     /// Runs until the duration is reached, a signal ends it (`signals` polled between periods), or the
     /// device fails. Every call still up gets its `call_end`; the events are all written.
@@ -82,7 +87,7 @@ public final class LiveEngine<Device: DuplexAudio> {
                 startCall(line: line, info: Router.CallInfo(line: options.lineIDs[line]), at: 0)
             }
         }
-        for line in control.take() { handleControl(line, at: 0) }
+        for item in control.take() { handleControl(item, at: 0) }
         tick(at: 0)
         let thread = Thread { [loop] in loop.run() }
         thread.name = "ivrmedia-audio"
@@ -109,7 +114,7 @@ public final class LiveEngine<Device: DuplexAudio> {
                     handle(event)
                 }
             }
-            for line in control.take() { handleControl(line, at: now) }
+            for item in control.take() { handleControl(item, at: now) }
             if !stopping, let signal = signals() {
                 if signal == SIGHUP {
                     reload(at: now)
@@ -136,6 +141,11 @@ public final class LiveEngine<Device: DuplexAudio> {
                     writeEngine("events_dropped", [LogField("count", .int(dropped))])
                 }
                 for line in sessions.indices { endCall(line: line, at: sample, cause: cause) }
+                var summary = [LogField("cause", .string(cause)), LogField("sample", .int(Int(sample)))]
+                if options.pacing == .clock {
+                    summary.append(LogField("late_periods", .int(loop.latePeriods.load(ordering: .relaxed))))
+                }
+                writeEngine("run_end", summary)
                 break
             }
             if options.pacing == .lockstep {
@@ -232,7 +242,14 @@ public final class LiveEngine<Device: DuplexAudio> {
 
     // MARK: - The control channel
 
-    func handleControl(_ text: String, at now: Int64) {
+    func handleControl(_ item: ControlInbox.Item, at now: Int64) {
+        let text: String
+        switch item {
+        case .line(let line): text = line
+        case .refused(let message):
+            writeEngine("control_error", [LogField("message", .string(message))])
+            return
+        }
         let message: ControlMessage
         do {
             message = try ControlMessage(parsing: text, lineIDs: options.lineIDs)
@@ -290,9 +307,14 @@ public final class LiveEngine<Device: DuplexAudio> {
 
 /// Lines from the control channel (standard input, a Unix socket), handed to the control loop.
 final class ControlInbox: Sendable {
-    private let lines = Mutex<[String]>([])
-    func append(_ line: String) { lines.withLock { $0.append(line) } }
-    func take() -> [String] {
+    enum Item: Sendable {
+        case line(String)
+        case refused(String)
+    }
+
+    private let lines = Mutex<[Item]>([])
+    func append(_ item: Item) { lines.withLock { $0.append(item) } }
+    func take() -> [Item] {
         lines.withLock { lines in
             defer { lines = [] }; return lines
         }
