@@ -65,6 +65,12 @@ public final class EventSink: Sendable {
         destination = .syslog(fd: fd, priority: facility * 8 + 6)  // informational
     }
 
+    /// A sink on an open descriptor that stays the caller's (tests: a pipe whose fullness they control).
+    init(fileDescriptor: Int32, name: String, report: @escaping @Sendable (String) -> Void) {
+        self.report = report
+        destination = .stream(fd: fileDescriptor, name: name, owned: false)
+    }
+
     deinit {
         switch destination {
         case .stream(let fd, _, let owned): if owned { close(fd) }
