@@ -275,27 +275,32 @@ public final class LiveEngine<Device: DuplexAudio> {
 
     /// SIGHUP: read and validate the menu file again; on success new calls use it (calls already running
     /// keep the configuration they started with); on failure nothing changes and the problems are logged.
+    /// A prompt that the new menu names and that has no file in any language (deleted since the running
+    /// menu loaded it, or misspelt) is a failure, as `ivrmedia check` says it is an error: the running
+    /// menu, whose prompts are in memory, is better than one that plays silence.
     func reload(at now: Int64) {
+        let problems: [String]
         do {
             let (fresh, _) = try MenuConfiguration.load(path: options.menuPath)
             let prompts = try MenuPrompts.load(fresh)
-            configuration = fresh
-            library = prompts
-            writeEngine(
-                "config_reloaded",
-                [LogField("path", .string(options.menuPath)), LogField("version_hash", .string(fresh.versionHash))])
+            let missing = MenuPrompts.check(fresh, prompts).filter { $0.severity == .error }
+            if missing.isEmpty {
+                configuration = fresh
+                library = prompts
+                writeEngine(
+                    "config_reloaded",
+                    [LogField("path", .string(options.menuPath)), LogField("version_hash", .string(fresh.versionHash))])
+                return
+            }
+            problems = missing.map(\.description)
         } catch let error as ConfigurationError {
-            writeEngine(
-                "config_reload_failed",
-                [
-                    LogField("path", .string(options.menuPath)),
-                    LogField("problems", .array(error.errors.map { .string($0.description) })),
-                ])
+            problems = error.errors.map(\.description)
         } catch {
-            writeEngine(
-                "config_reload_failed",
-                [LogField("path", .string(options.menuPath)), LogField("problems", .array([.string("\(error)")]))])
+            problems = ["\(error)"]
         }
+        writeEngine(
+            "config_reload_failed",
+            [LogField("path", .string(options.menuPath)), LogField("problems", .array(problems.map { .string($0) }))])
     }
 
     /// An event of the engine itself (not of a call).
