@@ -9,8 +9,11 @@ import Synchronization
 /// reader, or a file left behind by a killed process, sees whole lines. A write that fails (a full disk,
 /// a file-size limit, a reader gone away) never stops the run: a regular file is cut back to its length
 /// before that event, so that no partial line stays; the failure is said once on standard error, the
-/// events are counted and dropped, every later event tries again, and the first that is written again
-/// says how many were dropped.
+/// events are counted and dropped, and every later event tries again. Writing works again when
+/// `recoveryRun` events in a row are written; that is said once, with the count dropped. (A file at a
+/// size limit or on a nearly full disk takes a short event now and then between failures: one message
+/// for the whole outage, not one for each.) An outage still on at the end of the run is summed up by
+/// `flush`.
 ///
 /// Any thread may write (a lock keeps each line whole and the count right); the engine writes from its
 /// control thread, never from the audio thread.
@@ -27,9 +30,14 @@ public final class EventSink: Sendable {
     }
 
     private struct State {
-        /// Events dropped since writing last failed; nil while writing works.
+        /// Events dropped since the outage began; nil while writing works.
         var dropped: Int?
+        /// Events written in a row since the last failure of the outage.
+        var writtenInARow = 0
     }
+
+    /// Events written in a row that end an outage.
+    static let recoveryRun = 16
 
     private let destination: Destination
     private let state = Mutex(State())
@@ -107,8 +115,11 @@ public final class EventSink: Sendable {
                 let error = Self.writeWhole(fd, bytes)
                 if error == 0 {
                     if let dropped = state.dropped {
-                        report("ivrmedia: \(name): events are written again; \(dropped) were dropped\n")
-                        state.dropped = nil
+                        state.writtenInARow += 1
+                        if state.writtenInARow == Self.recoveryRun {
+                            report("ivrmedia: \(name): events are written again; \(dropped) were dropped\n")
+                            state.dropped = nil
+                        }
                     }
                     return
                 }
@@ -120,6 +131,7 @@ public final class EventSink: Sendable {
                             + "events are dropped until writing works again\n")
                 }
                 state.dropped = (state.dropped ?? 0) + 1
+                state.writtenInARow = 0
             }
         }
     }
@@ -127,9 +139,14 @@ public final class EventSink: Sendable {
     /// Events dropped since writing last failed (0 while writing works).
     public var droppedCount: Int { state.withLock { $0.dropped ?? 0 } }
 
-    /// Makes the events written so far durable (fsync), where the destination is a file.
+    /// At the end of the run: makes the events written so far durable (fsync), where the destination is
+    /// a file, and says how many were dropped if writing has not worked again.
     public func flush() {
-        if case .stream(let fd, _, _) = destination { fsync(fd) }
+        guard case .stream(let fd, let name, _) = destination else { return }
+        fsync(fd)
+        state.withLock { state in
+            if let dropped = state.dropped { report("ivrmedia: \(name): \(dropped) events were dropped\n") }
+        }
     }
 
     /// Where the next write of a regular file lands (its end when appending), or nil for anything else.

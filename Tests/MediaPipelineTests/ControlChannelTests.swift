@@ -1,4 +1,5 @@
 import Foundation
+import MediaTestSupport
 import Testing
 
 @testable import MediaPipeline
@@ -25,25 +26,11 @@ import Testing
 
     /// A connected client socket.
     static func connect(_ path: String) throws -> Int32 {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        try #require(fd >= 0)
-        try #require(UnixSocketAddress(path)?.connect(fd) == true, "cannot connect to \(path)")
-        return fd
+        try #require(UnixSocketClient.connect(path), "cannot connect to \(path)")
     }
 
-    /// Sends all of `bytes` (blocking; never SIGPIPE). Returns false if the server closed the connection.
     @discardableResult
-    static func send(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
-        var offset = 0
-        while offset < bytes.count {
-            let sent = bytes.withUnsafeBytes {
-                Glibc.send(fd, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
-            }
-            if sent < 0 { return false }
-            offset += sent
-        }
-        return true
-    }
+    static func send(_ fd: Int32, _ bytes: [UInt8]) -> Bool { UnixSocketClient.write(bytes, to: fd) }
 
     static func send(_ fd: Int32, _ text: String) { send(fd, Array(text.utf8)) }
 
@@ -106,11 +93,7 @@ import Testing
         #expect(
             Self.eventually {
                 for (index, client) in clients.enumerated() where refusals[index] == nil {
-                    var pollDescriptor = pollfd(fd: client, events: Int16(POLLIN), revents: 0)
-                    guard poll(&pollDescriptor, 1, 0) == 1 else { continue }
-                    var buffer = [UInt8](repeating: 0, count: 256)
-                    let count = recv(client, &buffer, buffer.count, 0)
-                    refusals[index] = String(decoding: buffer.prefix(max(count, 0)), as: UTF8.self)
+                    refusals[index] = UnixSocketClient.readIfReady(client)
                 }
                 return refusals.count == 36
             })
