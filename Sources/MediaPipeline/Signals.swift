@@ -10,10 +10,9 @@ public enum Signals {
     /// of the events that goes away, or a file-size limit (RLIMIT_FSIZE), makes writes fail (EPIPE,
     /// EFBIG) instead of killing the process; the event sink reports those.
     ///
-    /// With `interrupting`, a caught signal makes a blocking system call fail with EINTR instead of
-    /// restarting it, so that a single-threaded command blocked reading a pipe sees it at once. The
-    /// live engine keeps restarting (its audio thread's device calls must not fail for a signal).
-    public static func install(_ caught: [Int32] = [SIGINT, SIGTERM, SIGHUP], interrupting: Bool = false) {
+    /// A system call that a caught signal interrupts is restarted (SA_RESTART), so that the audio thread's
+    /// device calls never fail for a signal; the loops that take signals poll `take` or `terminating`.
+    public static func install(_ caught: [Int32] = [SIGINT, SIGTERM, SIGHUP]) {
         // A parent may have started us with these blocked (the mask is inherited across exec): take
         // them on this thread whatever it was.
         var set = sigset_t()
@@ -28,7 +27,7 @@ public enum Signals {
                 _ = Signals.pending.bitwiseOr(UInt32(1) << UInt32(number), ordering: .relaxed)
             }
             sigemptyset(&action.sa_mask)
-            action.sa_flags = interrupting ? 0 : Int32(SA_RESTART)
+            action.sa_flags = Int32(SA_RESTART)
             sigaction(signalNumber, &action, nil)
         }
     }

@@ -65,8 +65,8 @@ struct RunFaultTests {
         process.standardError = errors
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(CLIRunner.waitForExit(process, seconds: 30))
+        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         // 0: the run reached its --duration (a killed or failed run would not).
         #expect(process.terminationStatus == 0, "\(errorText)")
         #expect(process.terminationReason == .exit)
