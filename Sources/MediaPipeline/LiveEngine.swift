@@ -249,6 +249,11 @@ public final class LiveEngine<Device: DuplexAudio> {
         case .refused(let message):
             writeEngine("control_error", [LogField("message", .string(message))])
             return
+        case .dropped(let count):
+            writeEngine(
+                "control_error",
+                [LogField("message", .string("\(count) control lines dropped: more came at once than could wait"))])
+            return
         }
         let message: ControlMessage
         do {
@@ -310,18 +315,36 @@ public final class LiveEngine<Device: DuplexAudio> {
     }
 }
 
-/// Lines from the control channel (standard input, a Unix socket), handed to the control loop.
+/// Lines from the control channel (standard input, a Unix socket), handed to the control loop, which
+/// takes them all every few milliseconds. Bounded: past `capacity` waiting, a line is dropped and
+/// counted, and the count comes out as one `.dropped` item, so that a client flooding the channel with
+/// tiny lines costs a bounded amount of memory. The audio thread never touches it.
 final class ControlInbox: Sendable {
-    enum Item: Sendable {
+    enum Item: Sendable, Equatable {
         case line(String)
         case refused(String)
+        /// Lines dropped because `capacity` were already waiting.
+        case dropped(Int)
     }
 
-    private let lines = Mutex<[Item]>([])
-    func append(_ item: Item) { lines.withLock { $0.append(item) } }
+    static let capacity = 4096
+
+    private let state = Mutex<(items: [Item], dropped: Int)>(([], 0))
+
+    func append(_ item: Item) {
+        state.withLock { state in
+            if state.items.count < Self.capacity {
+                state.items.append(item)
+            } else {
+                state.dropped += 1
+            }
+        }
+    }
+
     func take() -> [Item] {
-        lines.withLock { lines in
-            defer { lines = [] }; return lines
+        state.withLock { state in
+            defer { state = ([], 0) }
+            return state.dropped > 0 ? state.items + [.dropped(state.dropped)] : state.items
         }
     }
 }

@@ -146,3 +146,18 @@ import Testing
         }
     }
 }
+
+/// The engine's side of the channel: a bounded queue for its control loop.
+@Suite struct ControlInboxTests {
+    @Test func aFloodIsBoundedAndCounted() {
+        let inbox = ControlInbox()
+        for index in 0..<(ControlInbox.capacity + 10) { inbox.append(.line("\(index)")) }
+        let items = inbox.take()
+        #expect(items.count == ControlInbox.capacity + 1)
+        #expect(items.first == .line("0"))
+        #expect(items.last == .dropped(10))
+        // Taken, it is empty and takes lines again.
+        inbox.append(.line("again"))
+        #expect(inbox.take() == [.line("again")])
+    }
+}
