@@ -119,13 +119,19 @@ public final class ControlChannel: Sendable {
         var input = readsStandardInput ? Client(fd: STDIN_FILENO) : nil
         var chunk = [UInt8](repeating: 0, count: 65_536)
         var descriptors: [pollfd] = []
+        // False while the process is out of descriptors: a connection waiting in the backlog would keep
+        // the listener readable, and polling it would spin; it is tried again after a client leaves, or
+        // after a second.
+        var listening = true
         while true {
             descriptors.removeAll(keepingCapacity: true)
             descriptors.append(pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0))
-            descriptors.append(pollfd(fd: listener, events: Int16(POLLIN), revents: 0))  // -1: ignored
+            descriptors.append(pollfd(fd: listening ? listener : -1, events: Int16(POLLIN), revents: 0))  // -1: ignored
             descriptors.append(pollfd(fd: input?.fd ?? -1, events: Int16(POLLIN), revents: 0))
             for client in clients { descriptors.append(pollfd(fd: client.fd, events: Int16(POLLIN), revents: 0)) }
-            if poll(&descriptors, nfds_t(descriptors.count), -1) < 0 {
+            let timeout: Int32 = listening ? -1 : 1000
+            listening = true
+            if poll(&descriptors, nfds_t(descriptors.count), timeout) < 0 {
                 if errno == EINTR { continue }
                 break  // never expected (EFAULT, EINVAL, ENOMEM): stop serving rather than spin
             }
@@ -146,18 +152,19 @@ public final class ControlChannel: Sendable {
                 kept.append(client)
             }
             clients = kept
-            if descriptors[1].revents != 0 { accept(into: &clients) }
+            if descriptors[1].revents != 0 { listening = accept(into: &clients) }
         }
         for client in clients { close(client.fd) }
     }
 
-    /// Accepts every waiting connection; past the limit, each is told so and closed.
-    func accept(into clients: inout [Client]) {
+    /// Accepts every waiting connection; past the limit, each is told so and closed. Returns false when
+    /// the process is out of descriptors (the rest wait in the backlog).
+    func accept(into clients: inout [Client]) -> Bool {
         while true {
             let fd = Glibc.accept(listener, nil, nil)
             if fd < 0 {
                 if errno == EINTR || errno == ECONNABORTED { continue }
-                return  // EAGAIN: none left (or EMFILE: the rest wait in the backlog)
+                return errno != EMFILE && errno != ENFILE  // else EAGAIN: none left
             }
             _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
             _ = fcntl(fd, F_SETFL, O_NONBLOCK)

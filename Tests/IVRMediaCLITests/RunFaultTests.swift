@@ -24,8 +24,10 @@ struct RunFaultTests {
 
         /// `ivrmedia run` on two lines a and b, events to the file, with `extra` arguments.
         func arguments(_ extra: [String]) -> [String] {
-            ["run", "--menu", menu, "--alsa-config", config, "--device", "lines", "--line-ids", "a,b", "--events", eventsPath]
-                + extra
+            [
+                "run", "--menu", menu, "--alsa-config", config, "--device", "lines", "--line-ids", "a,b",
+                "--events", eventsPath,
+            ] + extra
         }
 
         /// The events file's lines, each of which must be a whole JSON object (the test fails on any

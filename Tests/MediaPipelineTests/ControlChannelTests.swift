@@ -131,7 +131,8 @@ import Testing
         #expect(lines.dropFirst(3).first == second)
         #expect(lines.last == #"{"event":"call_st"#)
         // Each is for the engine's parser to refuse; the good ones parse.
-        #expect((try? ControlMessage(parsing: lines[0], lineIDs: ["fxo0"])) == .callStarted(line: 0, did: nil, caller: nil))
+        #expect(
+            (try? ControlMessage(parsing: lines[0], lineIDs: ["fxo0"])) == .callStarted(line: 0, did: nil, caller: nil))
         #expect((try? ControlMessage(parsing: lines[2], lineIDs: ["fxo0"])) == nil)
         #expect((try? ControlMessage(parsing: lines[3], lineIDs: ["fxo0"])) == .callEnded(line: 0))
     }
