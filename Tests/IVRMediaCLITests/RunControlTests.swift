@@ -6,10 +6,13 @@ import Testing
 /// SIGHUP (a good file and a bad one), and SIGTERM ending every call cleanly.
 @Suite("ivrmedia run: control channel, reload and signals", .serialized)
 struct RunControlTests {
-    /// Writes Example A with an absolute prompt root and `greeting` as its first prompt.
-    static func writeMenu(_ path: URL, greeting: String) throws {
+    /// Writes Example A with an absolute prompt root (the repository's Prompts unless `root` says) and
+    /// `greeting` as its first prompt.
+    static func writeMenu(_ path: URL, greeting: String, root: String? = nil) throws {
         let text = try String(contentsOfFile: MenuCommandTests.hotline, encoding: .utf8)
-            .replacingOccurrences(of: "root: ../Prompts", with: "root: \(MenuCommandTests.repository.path)/Prompts")
+            .replacingOccurrences(
+                of: "root: ../Prompts", with: "root: \(root ?? MenuCommandTests.repository.path + "/Prompts")"
+            )
             .replacingOccurrences(of: "long: [op_greeting]", with: "long: [\(greeting)]")
         try text.write(to: path, atomically: true, encoding: .utf8)
     }

@@ -105,6 +105,59 @@ struct RunFaultTests {
         #expect(events.count >= 6)
     }
 
+    @Test func aPromptDeletedUnderTheRunStillPlaysAndAReloadMissingItIsRefused() throws {
+        let setup = try Setup()
+        // The run's own copy of the prompts, to delete from.
+        let root = setup.directory.appendingPathComponent("Prompts").path
+        try FileManager.default.copyItem(atPath: MenuCommandTests.repository.path + "/Prompts", toPath: root)
+        try RunControlTests.writeMenu(URL(fileURLWithPath: setup.menu), greeting: "op_greeting", root: root)
+        let played = setup.directory.appendingPathComponent("out.raw").path
+        try RunControlTests.writeALSAConfig(setup.config, playback: played)
+        let control = setup.directory.appendingPathComponent("control.sock").path
+        let process = Process()
+        process.executableURL = CLIRunner.executable
+        process.arguments = setup.arguments(["--pacing", "clock", "--control", control])
+        process.standardInput = FileHandle.nullDevice
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        #expect(Self.eventually { FileManager.default.fileExists(atPath: control) })
+        func all(_ name: String) throws -> [[String: Any]] {
+            try setup.events().events.filter { $0["event"] as? String == name }
+        }
+
+        // The only file of the greeting (the menu speaks ru alone) goes, once the run has loaded it.
+        try FileManager.default.removeItem(atPath: root + "/ru/op_greeting.opus")
+        try RunControlTests.send(#"{"event":"call_started","line":"a"}"#, to: control)
+        #expect(try Self.eventually { try all("prompt_start").count == 1 })
+        // A reload now would lose it: refused, naming it.
+        kill(process.processIdentifier, SIGHUP)
+        #expect(try Self.eventually { try all("config_reload_failed").count == 1 })
+        try RunControlTests.send(#"{"event":"call_started","line":"b"}"#, to: control)
+        #expect(try Self.eventually { try all("prompt_start").count == 2 })
+        Thread.sleep(forTimeInterval: 0.3)  // some of b's greeting into the playback file
+        kill(process.processIdentifier, SIGTERM)
+        #expect(CLIRunner.waitForExit(process, seconds: 10), "SIGTERM did not end the run")
+        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 0, "\(errorText)")
+
+        let problems = try all("config_reload_failed").first?["problems"] as? [String] ?? []
+        #expect(!problems.isEmpty)
+        #expect(problems.allSatisfy { $0.contains("prompt `op_greeting` has no file under \(root)") }, "\(problems)")
+        #expect(try all("config_reloaded").isEmpty)
+        #expect(try all("prompt_start").map { $0["prompt"] as? String } == ["op_greeting", "op_greeting"])
+        #expect(try all("prompt_missing").isEmpty)
+        // Both lines played the greeting from memory: neither channel of the playback is silent.
+        let data = try Data(contentsOf: URL(fileURLWithPath: played))
+        let samples = data.withUnsafeBytes { Array($0.bindMemory(to: Int16.self)) }
+        for line in 0..<2 {
+            let channel = stride(from: line, to: samples.count, by: 2).map { Double(samples[$0]) }
+            let rms = (channel.reduce(0) { $0 + $1 * $1 } / Double(max(channel.count, 1))).squareRoot()
+            #expect(rms > 100, "line \(line) played nothing")
+        }
+    }
+
     @Test func theControlChannelSurvivesAbuseAndNeverHoldsUpTheAudio() throws {
         let setup = try Setup()
         let control = setup.directory.appendingPathComponent("control.sock").path
