@@ -14,9 +14,11 @@ struct Run: ParsableCommand {
             end on the control channel (JSON lines on standard input, and on a Unix socket with --control): \
             {"event":"call_started","line":"fxo0","caller":"+79001234567","did":"505"}, \
             {"event":"call_ended","line":"fxo0"}, {"event":"transfer_result","line":"fxo0","result":"busy"}; \
-            or --answer-all answers every line at once and again after each hang-up. Events go out as JSON \
-            lines. SIGINT and SIGTERM end every call cleanly; SIGHUP reloads the menu (a bad file keeps the \
-            old one). A lost device ends the run with exit status 74.
+            or --answer-all answers every line at once and again after each hang-up. A control line over \
+            64 KiB is refused (control_error) and the socket serves 64 clients at once. Events go out as JSON \
+            lines; when they cannot be written (a full disk) the run goes on and standard error says so. \
+            SIGINT and SIGTERM end every call cleanly; SIGHUP reloads the menu (a bad file, or one whose \
+            prompts have no file, keeps the old one). A lost device ends the run with exit status 74.
             """
     )
 

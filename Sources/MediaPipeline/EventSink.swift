@@ -136,7 +136,7 @@ public final class EventSink: Sendable {
         }
     }
 
-    /// Events dropped since writing last failed (0 while writing works).
+    /// Events dropped in the outage under way (0 while writing works).
     public var droppedCount: Int { state.withLock { $0.dropped ?? 0 } }
 
     /// At the end of the run: makes the events written so far durable (fsync), where the destination is
