@@ -2,6 +2,7 @@ import ArgumentParser
 import DSPCore
 import Foundation
 import MediaCodecs
+import MediaPipeline
 
 extension InputFormat {
     var fileFormat: AudioFileFormat {

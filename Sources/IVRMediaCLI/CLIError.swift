@@ -27,15 +27,6 @@ struct CLIError: Error, CustomStringConvertible {
     var description: String { message }
 }
 
-/// Standard error, unbuffered, for messages and the progress bar.
-enum StandardError {
-    static func write(_ text: String) {
-        FileHandle.standardError.write(Data(text.utf8))
-    }
-
-    static var isTerminal: Bool { isatty(STDERR_FILENO) == 1 }
-}
-
 /// Standard output, line-buffered through a large buffer so that many events stay cheap.
 struct OutputLines {
     private var buffer = Data()

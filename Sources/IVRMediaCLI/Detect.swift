@@ -2,6 +2,7 @@ import ArgumentParser
 import DSPCore
 import Foundation
 import IVRRouting
+import MediaPipeline
 
 struct Detect: ParsableCommand {
     static let configuration = CommandConfiguration(

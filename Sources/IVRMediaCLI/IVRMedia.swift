@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MediaPipeline
 
 @main
 struct IVRMedia: ParsableCommand {

@@ -3,6 +3,7 @@ import Foundation
 import IVRRouting
 import MediaPipeline
 import PromptMixer
+import Synchronization
 
 /// Loading a menu file for `simulate` and `check`: every problem on standard error as
 /// `file:line:column: message`, and the exit status of sysexits(3).
@@ -78,7 +79,9 @@ struct Simulate: ParsableCommand {
             The DTMF receiver hears AUDIO frame by frame, the router decides and the mixer plays the \
             prompts; the events go to standard output as JSON lines and what the caller heard to --heard. \
             The clock is virtual (an hour of audio takes seconds) and the output is the same, byte for \
-            byte, for the same inputs. After the end of AUDIO the caller is silent.
+            byte, for the same inputs. After the end of AUDIO the caller is silent. SIGINT or SIGTERM ends \
+            the call at once (hangup with cause shutdown, then call_end): the events so far are written \
+            whole, and the exit status is 128 plus the signal's number (130, 143).
             """
     )
 
@@ -135,15 +138,17 @@ struct Simulate: ParsableCommand {
             throw CLIError(.usage, "--echo-delay-ms must be from 0 to 1000 ms, not \(echoDelayMs)")
         }
         if let heard { _ = try AudioOutput.format(for: heard, encoding: nil) }
+        // Caught rather than left to kill the process, so that an interrupted call still ends with whole
+        // event lines and its end written (and so that a parent that started us with them ignored or
+        // blocked cannot make us deaf to them).
+        Signals.install([SIGINT, SIGTERM])
         let (configuration, warnings) = try MenuFile.load(menu)
         for warning in warnings { StandardError.write("\(warning)\n") }
         let library = try MenuFile.prompts(configuration)
-        var input = try InputAudio(path: caller, format: nil, strict: damage.strict)
         // The call stops at --max-seconds, so the caller's audio is read no further than that: an endless
         // pipe or a file of hours takes the memory of one call, not of the whole input.
         let limit = min(maxSeconds, Int.max / 8000) * 8000
-        var samples: [Int16] = []
-        while samples.count < limit, let block = try input.next() { samples += block[0].prefix(limit - samples.count) }
+        let samples = try CallerAudio.read(path: caller, strict: damage.strict, limit: limit) ?? []
 
         var options = CallSimulation.Options(line: line, did: did, caller: callerID, start: startDate)
         options.transferResult = result
@@ -152,8 +157,41 @@ struct Simulate: ParsableCommand {
         var simulation = CallSimulation(configuration: configuration, library: library, options: options) {
             out.append($0)
         }
-        let audio = samples.withUnsafeBufferPointer { simulation.run(caller: $0, maximumSeconds: maxSeconds) }
+        let audio = samples.withUnsafeBufferPointer {
+            simulation.run(caller: $0, maximumSeconds: maxSeconds) { Signals.terminating != nil }
+        }
         out.flush()
         if let heard { try AudioOutput.write(audio, sampleRate: 8000, to: heard, encoding: nil) }
+        if let signal = Signals.terminating { throw ExitCode(128 + signal) }
+    }
+}
+
+/// The caller's audio for `simulate`, read on a thread of its own, so that an open or a read blocked on a
+/// pipe or a FIFO (libsndfile retries a read that a signal interrupts) cannot keep SIGINT or SIGTERM from
+/// ending the command.
+enum CallerAudio {
+    final class Outcome: Sendable {
+        let value = Mutex<Result<[Int16], any Error>?>(nil)
+    }
+
+    /// Up to `limit` samples of the first channel of `path`; nil when a terminating signal came first.
+    static func read(path: String, strict: Bool, limit: Int) throws -> [Int16]? {
+        let outcome = Outcome()
+        Thread {
+            let result = Result { () throws -> [Int16] in
+                var input = try InputAudio(path: path, format: nil, strict: strict)
+                var samples: [Int16] = []
+                while samples.count < limit, let block = try input.next() {
+                    samples += block[0].prefix(limit - samples.count)
+                }
+                return samples
+            }
+            outcome.value.withLock { $0 = result }
+        }.start()
+        while true {
+            if let result = outcome.value.withLock({ $0 }) { return try result.get() }
+            if Signals.terminating != nil { return nil }
+            usleep(10_000)
+        }
     }
 }

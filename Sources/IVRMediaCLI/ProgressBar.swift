@@ -1,4 +1,5 @@
 import Foundation
+import MediaPipeline
 
 /// A progress bar on standard error, shown only when standard error is a terminal and only once the
 /// work has taken more than a second (`IVRMEDIA_PROGRESS_DELAY_MS` changes the delay, for tests).

@@ -14,9 +14,11 @@ struct Run: ParsableCommand {
             end on the control channel (JSON lines on standard input, and on a Unix socket with --control): \
             {"event":"call_started","line":"fxo0","caller":"+79001234567","did":"505"}, \
             {"event":"call_ended","line":"fxo0"}, {"event":"transfer_result","line":"fxo0","result":"busy"}; \
-            or --answer-all answers every line at once and again after each hang-up. Events go out as JSON \
-            lines. SIGINT and SIGTERM end every call cleanly; SIGHUP reloads the menu (a bad file keeps the \
-            old one). A lost device ends the run with exit status 74.
+            or --answer-all answers every line at once and again after each hang-up. A control line over \
+            64 KiB is refused (control_error) and the socket serves 64 clients at once. Events go out as JSON \
+            lines; when they cannot be written (a full disk) the run goes on and standard error says so. \
+            SIGINT and SIGTERM end every call cleanly; SIGHUP reloads the menu (a bad file, or one whose \
+            prompts have no file, keeps the old one). A lost device ends the run with exit status 74.
             """
     )
 
@@ -132,7 +134,12 @@ struct Run: ParsableCommand {
             throw CLIError(ExitStatus(rawValue: error.exitStatus) ?? .ioError, error.description)
         }
 
-        let sink = try EventSink(path: events, configured: configuration.logging.sink)
+        let sink: EventSink
+        do {
+            sink = try EventSink(path: events, configured: configuration.logging.sink)
+        } catch {
+            throw CLIError(.ioError, error.description)
+        }
         var options = LiveEngine<DuplexDevice>.Options(lineIDs: ids, menuPath: menu)
         options.answerAll = answerAll
         options.durationSeconds = duration
@@ -141,10 +148,18 @@ struct Run: ParsableCommand {
         let engine = LiveEngine(
             device: duplex, configuration: configuration, library: library, options: options, emit: sink.write)
         Signals.install()
-        ControlReader.standardInput(engine)
-        if let control { try ControlReader.socket(at: control, engine) }
+        let channel: ControlChannel
+        do {
+            let submitter = EngineSubmitter(engine)
+            channel = try ControlChannel(
+                socketPath: control, standardInput: true, submit: { submitter.engine.submit($0) },
+                refused: { submitter.engine.refuse($0) })
+        } catch {
+            throw CLIError(error.isUsage ? .usage : .ioError, error.description)
+        }
+        channel.start()
         let outcome = engine.run(signals: Signals.take)
-        if let control { unlink(control) }
+        channel.stop()
         sink.flush()
         if case .deviceFailed(let error) = outcome {
             throw CLIError(.ioError, error.description)
@@ -152,170 +167,10 @@ struct Run: ParsableCommand {
     }
 }
 
-/// The event log's destination: `--events PATH`, else the menu's `logging.sink`: `stdout` (the default),
-/// `file:PATH` (appended), or `syslog:FACILITY` (each event a message to the local syslog daemon through
-/// /dev/log, tag `ivrmedia`; standard output when there is no syslog daemon, said once on standard error).
-final class EventSink: @unchecked Sendable {
-    // Confinement: written from the control thread only.
-    private let handle: FileHandle?
-    private let syslogSocket: Int32
-    private let priority: Int
-
-    init(path: String?, configured: String?) throws {
-        if let path {
-            (handle, syslogSocket, priority) = (try Self.append(path), -1, 0)
-            return
-        }
-        guard let configured, configured != "stdout" else {
-            (handle, syslogSocket, priority) = (FileHandle.standardOutput, -1, 0)
-            return
-        }
-        if configured.hasPrefix("file:") {
-            (handle, syslogSocket, priority) = (try Self.append(String(configured.dropFirst(5))), -1, 0)
-            return
-        }
-        let facility = Self.facilities[String(configured.dropFirst(7))] ?? 16  // local0
-        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (i, byte) in "/dev/log".utf8.enumerated() { raw[i] = byte }
-        }
-        let connected =
-            fd >= 0
-            && withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-                }
-            } == 0
-        guard connected else {
-            if fd >= 0 { close(fd) }
-            StandardError.write("ivrmedia: no syslog daemon (/dev/log): events go to standard output\n")
-            (handle, syslogSocket, priority) = (FileHandle.standardOutput, -1, 0)
-            return
-        }
-        (handle, syslogSocket, priority) = (nil, fd, facility * 8 + 6)  // informational
-    }
-
-    static let facilities: [String: Int] = [
-        "user": 1, "daemon": 3, "local0": 16, "local1": 17, "local2": 18, "local3": 19, "local4": 20,
-        "local5": 21, "local6": 22, "local7": 23,
-    ]
-
-    static func append(_ path: String) throws -> FileHandle {
-        if !FileManager.default.fileExists(atPath: path) {
-            guard FileManager.default.createFile(atPath: path, contents: nil) else {
-                throw CLIError(.ioError, "\(path): cannot create the events file")
-            }
-        }
-        guard let file = FileHandle(forWritingAtPath: path) else {
-            throw CLIError(.ioError, "\(path): cannot open the events file for writing")
-        }
-        file.seekToEndOfFile()
-        return file
-    }
-
-    func write(_ line: String) {
-        if let handle {
-            handle.write(Data((line + "\n").utf8))
-        } else {
-            let message = Array("<\(priority)>ivrmedia: \(line)".utf8)
-            _ = message.withUnsafeBytes { send(syslogSocket, $0.baseAddress, $0.count, 0) }
-        }
-    }
-
-    func flush() { try? handle?.synchronize() }
-}
-
-/// SIGINT, SIGTERM and SIGHUP, noted by an async-signal-safe handler and taken by the control loop.
-enum Signals {
-    static let pending = Atomic<UInt32>(0)
-
-    static func install() {
-        // A parent may have started us with these blocked (the mask is inherited across exec): take
-        // them on this thread whatever it was.
-        var set = sigset_t()
-        sigemptyset(&set)
-        for signalNumber in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&set, signalNumber) }
-        pthread_sigmask(SIG_UNBLOCK, &set, nil)
-        // A reader of the events that goes away must not kill the run: writes fail instead.
-        signal(SIGPIPE, SIG_IGN)
-        for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
-            signal(signalNumber) { number in
-                _ = Signals.pending.bitwiseOr(UInt32(1) << UInt32(number), ordering: .relaxed)
-            }
-        }
-    }
-
-    /// The next pending signal (terminating ones first), or nil.
-    static func take() -> Int32? {
-        for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
-            let bit = UInt32(1) << UInt32(signalNumber)
-            if pending.bitwiseAnd(~bit, ordering: .relaxed).oldValue & bit != 0 { return signalNumber }
-        }
-        return nil
-    }
-}
-
-/// Control lines from standard input and a Unix socket, each on a thread of its own.
-enum ControlReader {
-    static func standardInput(_ engine: LiveEngine<DuplexDevice>) {
-        let box = EngineBox(engine)
-        let thread = Thread {
-            while let line = readLine() {
-                if !line.trimmingCharacters(in: .whitespaces).isEmpty { box.engine.submit(line) }
-            }
-        }
-        thread.start()
-    }
-
-    static func socket(at path: String, _ engine: LiveEngine<DuplexDevice>) throws {
-        unlink(path)
-        let fd = Foundation.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw CLIError(.ioError, "\(path): socket() failed: \(String(cString: strerror(errno)))") }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
-            throw CLIError(.usage, "\(path): the socket path is too long")
-        }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (i, byte) in bytes.enumerated() { raw[i] = byte }
-        }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        guard bound == 0, listen(fd, 8) == 0 else {
-            throw CLIError(.ioError, "\(path): cannot listen: \(String(cString: strerror(errno)))")
-        }
-        let box = EngineBox(engine)
-        Thread {
-            while true {
-                let client = accept(fd, nil, nil)
-                if client < 0 { return }
-                Thread {
-                    let handle = FileHandle(fileDescriptor: client, closeOnDealloc: true)
-                    var pending = Data()
-                    while true {
-                        let chunk = handle.availableData
-                        if chunk.isEmpty { break }
-                        pending.append(chunk)
-                        while let newline = pending.firstIndex(of: 0x0A) {
-                            let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
-                            pending.removeSubrange(pending.startIndex...newline)
-                            if !line.trimmingCharacters(in: .whitespaces).isEmpty { box.engine.submit(line) }
-                        }
-                    }
-                }.start()
-            }
-        }.start()
-    }
-}
-
-/// The engine, handed to the reader threads (they only call `submit`, which is thread-safe).
-final class EngineBox: @unchecked Sendable {
+/// The engine, handed to the control channel's thread.
+final class EngineSubmitter: @unchecked Sendable {
+    // Confinement: that thread calls only `submit` and `refuse`, which queue for the engine's control
+    // loop (behind a lock of their own); everything else of the engine stays on the run's thread.
     let engine: LiveEngine<DuplexDevice>
     init(_ engine: LiveEngine<DuplexDevice>) { self.engine = engine }
 }

@@ -68,6 +68,9 @@ public final class AudioLoop<Device: DuplexAudio>: @unchecked Sendable {
     let finished = Atomic<Bool>(false)
     /// Events that did not fit in the ring (never expected; counted, not silent).
     let droppedEvents = Atomic<Int>(0)
+    /// With `.clock`: periods whose processing ended after the deadline of the next one, so that the
+    /// playback fell behind the clock (anything that held up the audio thread shows here).
+    let latePeriods = Atomic<Int>(0)
     let limit: Int64?
     let pacing: AudioPacing
     /// With `.lockstep`: the audio clock up to which the control thread has handled everything.
@@ -132,6 +135,9 @@ public final class AudioLoop<Device: DuplexAudio>: @unchecked Sendable {
                     clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, nil)
                 }
                 try runPeriod(at: position)
+                if pacing == .clock, Self.isPast(deadline, by: periodNanoseconds) {
+                    latePeriods.add(1, ordering: .relaxed)
+                }
                 position += Int64(period)
                 clock.store(position, ordering: .releasing)
                 if pacing == .lockstep {
@@ -146,6 +152,16 @@ public final class AudioLoop<Device: DuplexAudio>: @unchecked Sendable {
         device.stop()
         post(.stopped(sample: position, error: failure))
         finished.store(true, ordering: .releasing)
+    }
+
+    /// Whether the monotonic clock is more than `nanoseconds` past `deadline`.
+    ///
+    /// Real-time safe: no allocation, locks, logging or blocking (clock_gettime is a vDSO call).
+    private static func isPast(_ deadline: timespec, by nanoseconds: Int) -> Bool {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        let late = (now.tv_sec - deadline.tv_sec) * 1_000_000_000 + (now.tv_nsec - deadline.tv_nsec)
+        return late > nanoseconds
     }
 
     /// One period, the whole per-frame path of every line: read the capture, apply the control

@@ -78,8 +78,11 @@ public struct CallSimulation {
     }
 
     /// Plays the call with `caller` (8 kHz; silence after its end) until the call ends, or at most
-    /// `maximumSeconds` of call time. Returns what the caller heard.
-    public mutating func run(caller: UnsafeBufferPointer<Int16>, maximumSeconds: Int = 3600) -> [Int16] {
+    /// `maximumSeconds` of call time, or `stop` (asked before each frame) says to: then the call hangs
+    /// up with cause `shutdown` and ends as the live engine ends it. Returns what the caller heard.
+    public mutating func run(
+        caller: UnsafeBufferPointer<Int16>, maximumSeconds: Int = 3600, stop: () -> Bool = { false }
+    ) -> [Int16] {
         var heard: [Int16] = []
         let limit = Int64(maximumSeconds * CallSession.sampleRate)
         var callerFrame = [Int16](repeating: 0, count: Self.frameLength)
@@ -97,6 +100,10 @@ public struct CallSimulation {
         var position: Int64 = 0
         session.start(Router.CallInfo(line: options.line, did: options.did, caller: options.caller))
         while !session.ended, position < limit {
+            if stop() {
+                session.hangup(at: position, cause: "shutdown")
+                break
+            }
             session.startNextPrompt(at: position)
             applyCommands()
             var events: [(sample: Int64, order: Int, event: FrameEvent)] = []

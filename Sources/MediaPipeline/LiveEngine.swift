@@ -70,8 +70,13 @@ public final class LiveEngine<Device: DuplexAudio> {
 
     /// The control channel: JSON lines `{"event":"call_started","line":"fxo0","caller":"…","did":"…"}`,
     /// `{"event":"call_ended","line":"fxo0"}`, `{"event":"transfer_result","line":"fxo0","result":"busy"}`.
-    /// Any thread may submit; the control loop takes them in order.
-    public func submit(_ line: String) { control.append(line) }
+    /// Any thread may submit; the control loop takes them in order. Only the control loop reads them:
+    /// the audio thread never waits on the control channel.
+    public func submit(_ line: String) { control.append(.line(line)) }
+
+    /// A control line the channel refused before it could be submitted (too long): the control loop
+    /// writes it as a `control_error` event, as it does for a line it cannot parse.
+    public func refuse(_ message: String) { control.append(.refused(message)) }
 
     /// Runs until the duration is reached, a signal ends it (`signals` polled between periods), or the
     /// device fails. Every call still up gets its `call_end`; the events are all written.
@@ -82,7 +87,7 @@ public final class LiveEngine<Device: DuplexAudio> {
                 startCall(line: line, info: Router.CallInfo(line: options.lineIDs[line]), at: 0)
             }
         }
-        for line in control.take() { handleControl(line, at: 0) }
+        for item in control.take() { handleControl(item, at: 0) }
         tick(at: 0)
         let thread = Thread { [loop] in loop.run() }
         thread.name = "ivrmedia-audio"
@@ -109,7 +114,7 @@ public final class LiveEngine<Device: DuplexAudio> {
                     handle(event)
                 }
             }
-            for line in control.take() { handleControl(line, at: now) }
+            for item in control.take() { handleControl(item, at: now) }
             if !stopping, let signal = signals() {
                 if signal == SIGHUP {
                     reload(at: now)
@@ -136,6 +141,11 @@ public final class LiveEngine<Device: DuplexAudio> {
                     writeEngine("events_dropped", [LogField("count", .int(dropped))])
                 }
                 for line in sessions.indices { endCall(line: line, at: sample, cause: cause) }
+                var summary = [LogField("cause", .string(cause)), LogField("sample", .int(Int(sample)))]
+                if options.pacing == .clock {
+                    summary.append(LogField("late_periods", .int(loop.latePeriods.load(ordering: .relaxed))))
+                }
+                writeEngine("run_end", summary)
                 break
             }
             if options.pacing == .lockstep {
@@ -232,7 +242,19 @@ public final class LiveEngine<Device: DuplexAudio> {
 
     // MARK: - The control channel
 
-    func handleControl(_ text: String, at now: Int64) {
+    func handleControl(_ item: ControlInbox.Item, at now: Int64) {
+        let text: String
+        switch item {
+        case .line(let line): text = line
+        case .refused(let message):
+            writeEngine("control_error", [LogField("message", .string(message))])
+            return
+        case .dropped(let count):
+            writeEngine(
+                "control_error",
+                [LogField("message", .string("\(count) control lines dropped: more came at once than could wait"))])
+            return
+        }
         let message: ControlMessage
         do {
             message = try ControlMessage(parsing: text, lineIDs: options.lineIDs)
@@ -258,27 +280,32 @@ public final class LiveEngine<Device: DuplexAudio> {
 
     /// SIGHUP: read and validate the menu file again; on success new calls use it (calls already running
     /// keep the configuration they started with); on failure nothing changes and the problems are logged.
+    /// A prompt that the new menu names and that has no file in any language (deleted since the running
+    /// menu loaded it, or misspelt) is a failure, as `ivrmedia check` says it is an error: the running
+    /// menu, whose prompts are in memory, is better than one that plays silence.
     func reload(at now: Int64) {
+        let problems: [String]
         do {
             let (fresh, _) = try MenuConfiguration.load(path: options.menuPath)
             let prompts = try MenuPrompts.load(fresh)
-            configuration = fresh
-            library = prompts
-            writeEngine(
-                "config_reloaded",
-                [LogField("path", .string(options.menuPath)), LogField("version_hash", .string(fresh.versionHash))])
+            let missing = MenuPrompts.check(fresh, prompts).filter { $0.severity == .error }
+            if missing.isEmpty {
+                configuration = fresh
+                library = prompts
+                writeEngine(
+                    "config_reloaded",
+                    [LogField("path", .string(options.menuPath)), LogField("version_hash", .string(fresh.versionHash))])
+                return
+            }
+            problems = missing.map(\.description)
         } catch let error as ConfigurationError {
-            writeEngine(
-                "config_reload_failed",
-                [
-                    LogField("path", .string(options.menuPath)),
-                    LogField("problems", .array(error.errors.map { .string($0.description) })),
-                ])
+            problems = error.errors.map(\.description)
         } catch {
-            writeEngine(
-                "config_reload_failed",
-                [LogField("path", .string(options.menuPath)), LogField("problems", .array([.string("\(error)")]))])
+            problems = ["\(error)"]
         }
+        writeEngine(
+            "config_reload_failed",
+            [LogField("path", .string(options.menuPath)), LogField("problems", .array(problems.map { .string($0) }))])
     }
 
     /// An event of the engine itself (not of a call).
@@ -288,13 +315,36 @@ public final class LiveEngine<Device: DuplexAudio> {
     }
 }
 
-/// Lines from the control channel (standard input, a Unix socket), handed to the control loop.
+/// Lines from the control channel (standard input, a Unix socket), handed to the control loop, which
+/// takes them all every few milliseconds. Bounded: past `capacity` waiting, a line is dropped and
+/// counted, and the count comes out as one `.dropped` item, so that a client flooding the channel with
+/// tiny lines costs a bounded amount of memory. The audio thread never touches it.
 final class ControlInbox: Sendable {
-    private let lines = Mutex<[String]>([])
-    func append(_ line: String) { lines.withLock { $0.append(line) } }
-    func take() -> [String] {
-        lines.withLock { lines in
-            defer { lines = [] }; return lines
+    enum Item: Sendable, Equatable {
+        case line(String)
+        case refused(String)
+        /// Lines dropped because `capacity` were already waiting.
+        case dropped(Int)
+    }
+
+    static let capacity = 4096
+
+    private let state = Mutex<(items: [Item], dropped: Int)>(([], 0))
+
+    func append(_ item: Item) {
+        state.withLock { state in
+            if state.items.count < Self.capacity {
+                state.items.append(item)
+            } else {
+                state.dropped += 1
+            }
+        }
+    }
+
+    func take() -> [Item] {
+        state.withLock { state in
+            defer { state = ([], 0) }
+            return state.dropped > 0 ? state.items + [.dropped(state.dropped)] : state.items
         }
     }
 }

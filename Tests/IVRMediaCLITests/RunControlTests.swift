@@ -1,35 +1,43 @@
 import Foundation
+import MediaTestSupport
 import Testing
 
 /// `ivrmedia run` driven as the telephony side drives it: calls over the control socket, a reload with
 /// SIGHUP (a good file and a bad one), and SIGTERM ending every call cleanly.
 @Suite("ivrmedia run: control channel, reload and signals", .serialized)
 struct RunControlTests {
-    /// Writes Example A with an absolute prompt root and `greeting` as its first prompt.
-    static func writeMenu(_ path: URL, greeting: String) throws {
+    /// Writes Example A with an absolute prompt root (the repository's Prompts unless `root` says) and
+    /// `greeting` as its first prompt.
+    static func writeMenu(_ path: URL, greeting: String, root: String? = nil) throws {
         let text = try String(contentsOfFile: MenuCommandTests.hotline, encoding: .utf8)
-            .replacingOccurrences(of: "root: ../Prompts", with: "root: \(MenuCommandTests.repository.path)/Prompts")
+            .replacingOccurrences(
+                of: "root: ../Prompts", with: "root: \(root ?? MenuCommandTests.repository.path + "/Prompts")"
+            )
             .replacingOccurrences(of: "long: [op_greeting]", with: "long: [\(greeting)]")
         try text.write(to: path, atomically: true, encoding: .utf8)
     }
 
+    /// A client connected to the Unix socket at `path`.
+    static func connect(_ path: String) throws -> Int32 {
+        try #require(UnixSocketClient.connect(path), "cannot connect to \(path)")
+    }
+
     /// Sends one line to the Unix socket at `path`.
     static func send(_ line: String, to path: String) throws {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = try connect(path)
         defer { close(fd) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (i, byte) in path.utf8.enumerated() { raw[i] = byte }
+        UnixSocketClient.write(Array((line + "\n").utf8), to: fd)
+    }
+
+    /// An ALSA configuration with PCM `lines`: playback to `playback` (raw), capture from /dev/zero.
+    static func writeALSAConfig(_ path: String, playback: String) throws {
+        try """
+        pcm.lines {
+            type asym
+            playback.pcm { type file  slave { pcm { type null } }  file "\(playback)"  format "raw" }
+            capture.pcm  { type file  slave { pcm { type null } }  file "/dev/null"  infile "/dev/zero"  format "raw" }
         }
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        try #require(connected == 0, "cannot connect to \(path)")
-        let bytes = Array((line + "\n").utf8)
-        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        """.write(toFile: path, atomically: true, encoding: .utf8)
     }
 
     @Test func callsReloadAndShutdown() throws {
@@ -37,13 +45,7 @@ struct RunControlTests {
         let menu = directory.appendingPathComponent("menu.yaml")
         try Self.writeMenu(menu, greeting: "op_greeting")
         let config = directory.appendingPathComponent("alsa.conf").path
-        try """
-        pcm.lines {
-            type asym
-            playback.pcm { type file  slave { pcm { type null } }  file "\(directory.path)/out.raw"  format "raw" }
-            capture.pcm  { type file  slave { pcm { type null } }  file "/dev/null"  infile "/dev/zero"  format "raw" }
-        }
-        """.write(toFile: config, atomically: true, encoding: .utf8)
+        try Self.writeALSAConfig(config, playback: "\(directory.path)/out.raw")
         let control = directory.appendingPathComponent("control.sock").path
         let eventsPath = directory.appendingPathComponent("events.jsonl").path
         let process = Process()

@@ -189,7 +189,9 @@ final class Collected: Sendable {
         #expect(Date().timeIntervalSince(start) < 5)
         let events = try Self.events(lines)
         #expect(events.contains { $0["event"] as? String == "hangup" && $0["cause"] as? String == "shutdown" })
-        #expect(events.last?["event"] as? String == "call_end")
+        // The calls end before the run does: its last events are the call's end, then the run's.
+        #expect(events.suffix(2).map { $0["event"] as? String } == ["call_end", "run_end"])
+        #expect(events.last?["cause"] as? String == "shutdown")
     }
 
     @Test func theControlChannelStartsAndEndsCalls() throws {
