@@ -8,6 +8,18 @@ import PackageDescription
 //   swift run -c release dtmf-compare            # our receiver against SpanDSP: accuracy, latency, speed
 //   swift run -c release simulate-speed          # `ivrmedia simulate` over an hour of calls, times real time
 //   swift run -c release e1-bench                # the live per-frame path of 30 lines (an E1): per-period times
+//   swift run -c release soak                    # 100,000 simulated calls, then 24 h of 30 live lines: flat memory
+// What drives the whole engine needs: E1Scenario (the live loop of the benchmarks) and soak.
+let engineDependencies: [Target.Dependency] = [
+    "BenchSupport",
+    .product(name: "DSPCore", package: "ivrmedia"),
+    .product(name: "AudioIO", package: "ivrmedia"),
+    .product(name: "IVRRouting", package: "ivrmedia"),
+    .product(name: "PromptMixer", package: "ivrmedia"),
+    .product(name: "MediaPipeline", package: "ivrmedia"),
+    .product(name: "MediaTestSupport", package: "ivrmedia"),
+]
+
 let package = Package(
     name: "ivrmedia-bench",
     platforms: [.macOS(.v15)],
@@ -15,6 +27,7 @@ let package = Package(
         .executable(name: "dtmf-compare", targets: ["DTMFCompare"]),
         .executable(name: "simulate-speed", targets: ["SimulateSpeed"]),
         .executable(name: "e1-bench", targets: ["E1Bench"]),
+        .executable(name: "soak", targets: ["Soak"]),
     ],
     dependencies: [
         // Named, because a path dependency is otherwise known by its folder name (main, a worktree, a CI clone).
@@ -48,15 +61,7 @@ let package = Package(
         // loop over a FakeDuplexDevice and the control side's prompt schedule.
         .target(
             name: "E1Scenario",
-            dependencies: [
-                "BenchSupport",
-                .product(name: "DSPCore", package: "ivrmedia"),
-                .product(name: "AudioIO", package: "ivrmedia"),
-                .product(name: "IVRRouting", package: "ivrmedia"),
-                .product(name: "PromptMixer", package: "ivrmedia"),
-                .product(name: "MediaPipeline", package: "ivrmedia"),
-                .product(name: "MediaTestSupport", package: "ivrmedia"),
-            ]
+            dependencies: engineDependencies
         ),
 
         // MARK: - C libraries
@@ -94,6 +99,11 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ]
+        ),
+
+        .executableTarget(
+            name: "Soak",
+            dependencies: engineDependencies
         ),
 
         // MARK: - Benchmarks

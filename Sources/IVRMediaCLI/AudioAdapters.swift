@@ -111,6 +111,34 @@ enum AudioOutput {
         }
     }
 
+    /// Creates `path` for mono audio in `format`, to be written block by block; an output that cannot
+    /// be created is 74.
+    static func open(_ path: String, format: AudioFileFormat, sampleRate: Int) throws -> AudioFileWriter {
+        do {
+            return try AudioFileWriter(path: path, format: format, sampleRate: sampleRate)
+        } catch {
+            throw CLIError(error, writing: true)
+        }
+    }
+
+    /// Writes a block of mono samples; a failure is 74.
+    static func write(_ samples: ArraySlice<Int16>, to writer: AudioFileWriter) throws {
+        do {
+            try samples.withUnsafeBufferPointer { buffer throws(AudioFileError) in try writer.write(buffer) }
+        } catch {
+            throw CLIError(error, writing: true)
+        }
+    }
+
+    /// Finishes the file (the WAV header's sizes, the last Opus page); a failure is 74.
+    static func close(_ writer: AudioFileWriter) throws {
+        do {
+            try writer.close()
+        } catch {
+            throw CLIError(error, writing: true)
+        }
+    }
+
     static func write(_ samples: [Int16], sampleRate: Int, to path: String, encoding: OutputEncoding?) throws {
         let fileFormat = try format(for: path, encoding: encoding)
         do {

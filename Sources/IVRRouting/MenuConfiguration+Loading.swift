@@ -1,3 +1,4 @@
+import CYaml
 import DSPCore
 import Foundation
 import Yams
@@ -57,6 +58,9 @@ extension MenuConfiguration {
     public static func parse(_ text: String, path: String) throws(ConfigurationError) -> (
         MenuConfiguration, [ConfigurationProblem]
     ) {
+        // Before Yams: composing a mapping hashes its keys, and an alias bomb used as a key is hashed over
+        // its whole expansion, which no walk of the composed tree could stop in time.
+        if let problem = aliasExpansionProblem(text, path: path) { throw ConfigurationError(problems: [problem]) }
         let root: Yams.Node
         do {
             guard let node = try Yams.compose(yaml: text) else {
@@ -74,7 +78,6 @@ extension MenuConfiguration {
                 ConfigurationProblem(.error, file: path, line: 0, column: 0, message: "not YAML: \(error)")
             ])
         }
-        if let problem = aliasExpansionProblem(root, path: path) { throw ConfigurationError(problems: [problem]) }
         let loader = Loader(reader: ConfigurationReader(path: path), text: text)
         let configuration = loader.load(root)
         let problems = loader.reader.problems.sorted { ($0.line, $0.column) < ($1.line, $1.column) }
@@ -88,55 +91,70 @@ extension MenuConfiguration {
     /// below what a nest of anchors repeating anchors (an alias bomb) expands to.
     static let maxAliasValues = 100_000
 
-    /// A problem when the aliases of the file expand to more than `maxAliasValues` values, else nil.
+    /// A problem when the aliases of `text` expand to more than `maxAliasValues` values, else nil.
     ///
-    /// Yams shares an aliased node rather than copying it, so the composed tree is small, but every
-    /// walk over it (the loader's, a test's `expect`) visits each alias's expansion in full. This walk
-    /// counts the values visited through aliases and stops at the limit, so it costs at most that much.
-    /// A node met a second time (same kind, same place in the file) is reached through an alias (Yams
-    /// drops anchor names once the tree is built); the problem is placed at the node that holds the
-    /// outermost such alias.
-    static func aliasExpansionProblem(_ root: Yams.Node, path: String) -> ConfigurationProblem? {
-        struct Visit {
-            var node: Yams.Node
-            var parent: Yams.Node?
-            /// Reached through an alias: the node that holds the alias.
-            var use: Yams.Node??
-        }
-        var placesSeen = Set<String>()
-        var aliasValues = 0
-        var stack = [Visit(node: root, parent: nil, use: nil)]
-        while let visit = stack.popLast() {
-            var use = visit.use
-            if use == nil, let mark = visit.node.mark {
-                let kind: String
-                switch visit.node {
-                case .scalar, .alias: kind = "scalar"
-                case .sequence: kind = "sequence"
-                case .mapping: kind = "mapping"
+    /// Yams shares an aliased node rather than copying it, so the composed tree is small, but hashing a
+    /// mapping's keys (Yams checks them for duplicates while composing), the loader's walk and a test's
+    /// `expect` visit each alias's expansion in full. So the text's event stream (libyaml's parser, which
+    /// Yams itself runs) is scanned first: each node's size is counted as its collection closes, an
+    /// alias counts the whole size of the node its anchor names (its own aliases included), and the
+    /// scan stops at the first alias that takes the total past the limit; that alias is the problem's
+    /// place. Sizes saturate just above the limit, so that no count can overflow. The scan costs one
+    /// pass over the events; YAML errors are left to Yams, which reports them with their place.
+    static func aliasExpansionProblem(_ text: String, path: String) -> ConfigurationProblem? {
+        let ceiling = maxAliasValues + 1
+        var parser = yaml_parser_t()
+        guard yaml_parser_initialize(&parser) == 1 else { return nil }
+        defer { yaml_parser_delete(&parser) }
+        var utf8 = Array(text.utf8)
+        return utf8.withUnsafeMutableBufferPointer { bytes -> ConfigurationProblem? in
+            yaml_parser_set_input_string(&parser, bytes.baseAddress, bytes.count)
+            /// The size of each anchor's node, by name (a later anchor of the same name replaces it).
+            var anchors: [String: Int] = [:]
+            /// The open collections: their anchor and the size of what they hold so far.
+            var open: [(anchor: String?, size: Int)] = []
+            var aliasValues = 0
+            func anchorName(_ pointer: UnsafeMutablePointer<yaml_char_t>?) -> String? {
+                pointer.map { String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self)) }
+            }
+            /// A node of `size` is complete: it counts in the collection that holds it.
+            func add(_ size: Int) {
+                if !open.isEmpty { open[open.count - 1].size = min(open[open.count - 1].size + size, ceiling) }
+            }
+            while true {
+                var event = yaml_event_t()
+                guard yaml_parser_parse(&parser, &event) == 1 else { return nil }
+                defer { yaml_event_delete(&event) }
+                switch event.type {
+                case YAML_STREAM_END_EVENT:
+                    return nil
+                case YAML_SCALAR_EVENT:
+                    if let name = anchorName(event.data.scalar.anchor) { anchors[name] = 1 }
+                    add(1)
+                case YAML_SEQUENCE_START_EVENT:
+                    open.append((anchorName(event.data.sequence_start.anchor), 1))
+                case YAML_MAPPING_START_EVENT:
+                    open.append((anchorName(event.data.mapping_start.anchor), 1))
+                case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
+                    guard let closed = open.popLast() else { continue }
+                    if let name = closed.anchor { anchors[name] = closed.size }
+                    add(closed.size)
+                case YAML_ALIAS_EVENT:
+                    // An undefined alias is Yams's error to report; here it counts as one value.
+                    let size = anchorName(event.data.alias.anchor).flatMap { anchors[$0] } ?? 1
+                    aliasValues = min(aliasValues + size, ceiling)
+                    if aliasValues > maxAliasValues {
+                        let mark = event.start_mark
+                        return ConfigurationProblem(
+                            .error, file: path, line: Int(mark.line) + 1, column: Int(mark.column) + 1,
+                            message: "YAML aliases here expand to more than \(maxAliasValues) values (an alias bomb?)")
+                    }
+                    add(size)
+                default:
+                    continue
                 }
-                if !placesSeen.insert("\(kind)@\(mark.line):\(mark.column)").inserted { use = .some(visit.parent) }
             }
-            if let use {
-                aliasValues += 1
-                if aliasValues > maxAliasValues {
-                    let mark = use?.mark
-                    return ConfigurationProblem(
-                        .error, file: path, line: mark?.line ?? 0, column: mark?.column ?? 0,
-                        message:
-                            "YAML aliases here expand to more than \(maxAliasValues) values (an alias bomb?)")
-                }
-            }
-            let children: [Yams.Node]
-            switch visit.node {
-            case .scalar, .alias: children = []
-            case .sequence(let sequence): children = Array(sequence)
-            case .mapping(let mapping): children = mapping.flatMap { [$0.key, $0.value] }
-            }
-            // Reversed, so that nodes come off the stack in file order (an anchor before its aliases).
-            for child in children.reversed() { stack.append(Visit(node: child, parent: visit.node, use: use)) }
         }
-        return nil
     }
 
     static func problem(_ error: YamlError, path: String) -> ConfigurationProblem {

@@ -196,6 +196,53 @@ import Testing
         #expect(!problems(small.joined(separator: "\n")).contains { $0.message.contains("aliases") })
     }
 
+    /// An alias bomb whose every level is a mapping KEY (`? &b [*a, …]`), ten deep (10^10 values from
+    /// about a kilobyte), in a menu node and in a test's `expect` step. Yams hashes a mapping's keys while
+    /// composing it (its duplicate check), over each alias's whole expansion, so a check of the composed
+    /// tree would come after hours; the text is checked before Yams sees it, and the problem is at the
+    /// alias that passes the limit, on the fifth level. The time limit only keeps a regression from
+    /// hanging the suite.
+    @Test(.timeLimit(.minutes(1)), arguments: ["node", "expect"])
+    func anAliasBombAsAMappingKeyIsRefusedBeforeYams(place: String) throws {
+        var keys = ["? &a [\(Array(repeating: "x", count: 10).joined(separator: ", "))]", ": 1"]
+        for (previous, name) in zip("abcdefghi", "bcdefghij") {
+            keys += ["? &\(name) [\(Array(repeating: "*\(previous)", count: 10).joined(separator: ", "))]", ": 1"]
+        }
+        let yaml: String
+        if place == "node" {
+            yaml = oneMenu((["routes: [ { digits: \"1\", do: { hangup: {} } } ]"] + keys).joined(separator: "\n"))
+        } else {
+            let step = "      - " + keys.joined(separator: "\n        ")
+            yaml = oneMenu(
+                "routes: [ { digits: \"1\", do: { hangup: {} } } ]",
+                extra: """
+                    tests:
+                      - name: bomb
+                        now: "2027-03-14T18:59:00+03:00"
+                        expect:
+                    \(step)
+                    """)
+        }
+        #expect(yaml.utf8.count < 2000)
+        let found = problems(yaml)
+        #expect(found.count == 1, "\(found)")
+        let problem = try #require(found.first)
+        #expect(problem.message.contains("aliases here expand to more than 100000 values"), "\(problem)")
+        let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
+        let line = try #require(lines.firstIndex { $0.contains("&e") }) + 1
+        #expect(problem.line == line, "\(problem)")
+        // The column of the alias that passes the limit: the eighth `*d` of that line.
+        let text = lines[line - 1]
+        var column = 0
+        var seen = 0
+        for (offset, character) in text.enumerated() where character == "*" {
+            seen += 1
+            if seen == 8 { column = offset + 1 }
+        }
+        #expect(problem.column == column, "\(problem) in \(text)")
+        #expect(problem.description.hasPrefix("test.yaml:\(line):\(column): error: "), "\(problem)")
+    }
+
     /// A NUL byte is a YAML reader error: reported as `file:line:column:` like every other problem.
     @Test func aNULByteHasItsPlace() {
         let yaml = "version: 1\nprompts: { root: /nonexistent }\nlines: [ ab\u{0}c ]\n"
