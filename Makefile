@@ -93,9 +93,14 @@ test-asan: deps-test talkoff-subset
 	LSAN_OPTIONS=suppressions=$(CURDIR)/Fuzz/lsan.supp $(SWIFT) test --skip-build --scratch-path .build-asan \
 		$(ASAN_FLAGS) --disable-xctest
 
+# The suites paced by a JACK server are left out under the thread sanitizer: libjack's own threads are
+# not instrumented, and the thread it cancels when a client closes ends inside one of the sanitizer's
+# interceptors, which it reports as a fatal error. Those suites run in `make test`; the live engine's
+# threads, rings, control channel and reloads are all in the suites that stay.
+TSAN_SKIP := --skip JACKPacedTests --skip LiveEnginePacedTests --skip RunPacedTests
 test-tsan: deps-test talkoff-subset
 	$(SWIFT) build --build-tests --scratch-path .build-tsan --sanitize=thread
-	$(SWIFT) test --skip-build --scratch-path .build-tsan --sanitize=thread --disable-xctest
+	$(SWIFT) test --skip-build --scratch-path .build-tsan --sanitize=thread --disable-xctest $(TSAN_SKIP)
 
 FUZZ_SECONDS ?= 60
 fuzz: deps-build

@@ -247,4 +247,61 @@ final class Collected: Sendable {
         #expect(prompt?["prompt"] as? String == "greeting")
         #expect(!events.contains { $0["event"] as? String == "config_reloaded" })
     }
+
+    /// A reload while 30 lines are in calls (the audio thread running, every line's mixer playing): each
+    /// running call finishes on the menu it started with, and every call after the reload gets the new
+    /// one, with a mixer of the new prompt library handed to its line. `make test-tsan` runs this under
+    /// the thread sanitizer.
+    ///
+    /// The old menu plays [greeting] as its long prompt, the new one [greeting, bye]; a silent caller
+    /// hears it twice and then `bye` as the menu hangs up, so the prompts of each call say which menu it had.
+    @Test func aReloadWhileThirtyLinesAreInCallsKeepsEachCallOnItsMenu() throws {
+        let root = try CallSimulationTests.promptRoot()
+        let menuPath = FileManager.default.temporaryDirectory.appendingPathComponent("menu-\(UUID().uuidString).yaml")
+        try CallSimulationTests.menuText(root: root).write(to: menuPath, atomically: true, encoding: .utf8)
+        let (configuration, _) = try MenuConfiguration.load(path: menuPath.path)
+        let library = try MenuPrompts.load(configuration)
+        let device = FakeDuplexDevice(lines: [[Int16]](repeating: [], count: 30))
+        var options = LiveEngine<FakeDuplexDevice>.Options(
+            lineIDs: (0..<30).map { "fxo\($0)" }, menuPath: menuPath.path)
+        options.answerAll = true
+        options.durationSeconds = 20
+        options.pacing = .lockstep
+        let lines = Collected()
+        let engine = LiveEngine(device: device, configuration: configuration, library: library, options: options) {
+            line in lines.append(line)
+        }
+        try CallSimulationTests.menuText(root: root, extraPrompt: ", bye").write(
+            to: menuPath, atomically: true, encoding: .utf8)
+        // SIGHUP 3 s into the calls: every line is in its first call, between its two greetings.
+        var reloaded = false
+        let outcome = engine.run(signals: {
+            guard !reloaded, engine.loop.clock.load(ordering: .acquiring) >= 3 * 8000 else { return nil }
+            reloaded = true
+            return SIGHUP
+        })
+        #expect(outcome == .finished)
+
+        let events = try Self.events(lines)
+        func named(_ name: String) -> [[String: Any]] { events.filter { $0["event"] as? String == name } }
+        try #require(named("config_reloaded").count == 1)
+        let reloadIndex = try #require(events.firstIndex { $0["event"] as? String == "config_reloaded" })
+        let before = Set(events[..<reloadIndex].filter { $0["event"] as? String == "call_start" }.compactMap { $0["call_id"] as? String })
+        let after = Set(events[reloadIndex...].filter { $0["event"] as? String == "call_start" }.compactMap { $0["call_id"] as? String })
+        #expect(before.count == 30)
+        #expect(after.count >= 30, "every line starts a call after the reload")
+        var prompts: [String: [String]] = [:]
+        for event in named("prompt_start") {
+            if let id = event["call_id"] as? String, let prompt = event["prompt"] as? String { prompts[id, default: []].append(prompt) }
+        }
+        let ended = Set(named("call_end").compactMap { $0["call_id"] as? String })
+        for id in before {
+            #expect(prompts[id] == ["greeting", "greeting", "bye"], "\(id) started before the reload: \(prompts[id] ?? [])")
+            #expect(ended.contains(id))
+        }
+        for id in after {
+            #expect(Array((prompts[id] ?? []).prefix(2)) == ["greeting", "bye"], "\(id) started after the reload: \(prompts[id] ?? [])")
+        }
+        #expect(!events.contains { $0["event"] as? String == "prompt_missing" })
+    }
 }
