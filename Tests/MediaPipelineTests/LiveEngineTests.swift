@@ -254,7 +254,8 @@ final class Collected: Sendable {
     /// the thread sanitizer.
     ///
     /// The old menu plays [greeting] as its long prompt, the new one [greeting, bye]; a silent caller
-    /// hears it twice and then `bye` as the menu hangs up, so the prompts of each call say which menu it had.
+    /// hears it, waits 2 s for a key and hears `bye` as the menu hangs up, so the prompts of each call say
+    /// which menu it had: [greeting, bye] on the old one, [greeting, bye, bye] on the new.
     @Test func aReloadWhileThirtyLinesAreInCallsKeepsEachCallOnItsMenu() throws {
         let root = try CallSimulationTests.promptRoot()
         let menuPath = FileManager.default.temporaryDirectory.appendingPathComponent("menu-\(UUID().uuidString).yaml")
@@ -273,10 +274,10 @@ final class Collected: Sendable {
         }
         try CallSimulationTests.menuText(root: root, extraPrompt: ", bye").write(
             to: menuPath, atomically: true, encoding: .utf8)
-        // SIGHUP 3 s into the calls: every line is in its first call, between its two greetings.
+        // SIGHUP 2 s into the calls: every line is in its first call, waiting for a key after the greeting.
         var reloaded = false
         let outcome = engine.run(signals: {
-            guard !reloaded, engine.loop.clock.load(ordering: .acquiring) >= 3 * 8000 else { return nil }
+            guard !reloaded, engine.loop.clock.load(ordering: .acquiring) >= 2 * 8000 else { return nil }
             reloaded = true
             return SIGHUP
         })
@@ -296,11 +297,15 @@ final class Collected: Sendable {
         }
         let ended = Set(named("call_end").compactMap { $0["call_id"] as? String })
         for id in before {
-            #expect(prompts[id] == ["greeting", "greeting", "bye"], "\(id) started before the reload: \(prompts[id] ?? [])")
+            #expect(prompts[id] == ["greeting", "bye"], "\(id) started before the reload: \(prompts[id] ?? [])")
             #expect(ended.contains(id))
         }
+        let newMenu = ["greeting", "bye", "bye"]
         for id in after {
-            #expect(Array((prompts[id] ?? []).prefix(2)) == ["greeting", "bye"], "\(id) started after the reload: \(prompts[id] ?? [])")
+            let heard = prompts[id] ?? []
+            // The run's end cuts the last call of each line short: that one need only have begun the same way.
+            let cut = named("hangup").contains { $0["call_id"] as? String == id && $0["cause"] as? String == "end_of_run" }
+            #expect(cut ? Array(newMenu.prefix(heard.count)) == heard : heard == newMenu, "\(id) after the reload: \(heard)")
         }
         #expect(!events.contains { $0["event"] as? String == "prompt_missing" })
     }
