@@ -7,7 +7,7 @@ import Foundation
 /// in with each event, timers are requests the caller keeps (`startTimer` / `cancelTimer`) and reports
 /// back as `timerFired`, playback is a request the caller reports back as `promptFinished` (one per
 /// segment, in order; a missing prompt is finished at once). So unit tests drive it alone, and the
-/// simulator and the live pipeline drive the same code.
+/// simulator, the live pipeline and `check` drive the same code, all through one `RouterDriver`.
 ///
 /// Cost: control plane only (allocates); never called on the audio thread.
 public struct Router: Sendable {

@@ -66,14 +66,13 @@ public enum ScenarioRunner {
     }
 }
 
-/// A call on a virtual clock: the router, its timers as deadlines, and its playback queue as a count of
-/// segments that finish only when told. The scenario runner's engine.
+/// A call on a virtual clock, driven by a `RouterDriver`: its playback queue is a list of segments that
+/// finish only when told, and what it does is kept as a trace. The scenario runner's engine; its own
+/// rules are the script's (prompts finish when the script says) and running the call out (`runOut`).
 struct VirtualCall {
-    var router: Router
-    var now: Date
-    var deadlines: [Router.TimerKind: Date] = [:]
-    var queue: [Router.Segment] = []
-    var awaitingTransfer = false
+    var driver: RouterDriver
+    /// The virtual time: ticks of `RouterDriver` from the call's start.
+    var now: Int64 = 0
     var trace: [ScenarioRunner.TraceEntry] = []
 
     init(configuration: MenuConfiguration, callID: String, start: Date, line: String? = nil) {
@@ -81,53 +80,46 @@ struct VirtualCall {
             var counter = TicketCounter(format: settings.format, reset: settings.reset, timeZone: settings.timeZone)
             return counter.next(at: start, line: line ?? "")
         }
-        router = Router(configuration: configuration, callID: callID, ticket: ticket)
-        now = start
+        driver = RouterDriver(
+            router: Router(configuration: configuration, callID: callID, ticket: ticket), startDate: start)
     }
+
+    var router: Router { driver.router }
+    /// The segments queued and not finished, the one playing first.
+    var queue: [Router.Segment] { driver.queue }
 
     mutating func start(_ info: Router.CallInfo) { send(.callStarted(info)) }
 
-    mutating func send(_ event: Router.Event) {
-        if case .transferResult = event { awaitingTransfer = false }
-        apply(router.handle(event, at: now))
-    }
+    mutating func send(_ event: Router.Event) { record(driver.handle(event, at: now)) }
 
     /// Finishes the segment playing; false when none is.
     mutating func finishPrompt() -> Bool {
-        guard !queue.isEmpty else { return false }
-        queue.removeFirst()
-        send(.promptFinished)
+        guard let effects = driver.finishSegment(at: now) else { return false }
+        record(effects)
         return true
     }
 
-    /// Lets `milliseconds` pass, firing each timer at its deadline.
+    /// Lets `milliseconds` pass, firing each timer at its deadline (a deadline at the end included).
     mutating func advance(by milliseconds: Int) {
-        let end = now.addingTimeInterval(Double(milliseconds) / 1000)
-        while !router.ended, let (kind, deadline) = nextTimer(), deadline <= end {
-            now = deadline
-            deadlines[kind] = nil
-            send(.timerFired(kind))
-        }
+        let end = now + RouterDriver.ticks(milliseconds: milliseconds)
+        record(driver.fireDue(before: end + 1))
         now = end
     }
 
-    mutating func nextTimer() -> (Router.TimerKind, Date)? {
-        deadlines.min { ($0.value, $0.key.rawValue) < ($1.value, $1.key.rawValue) }.map { ($0.key, $0.value) }
-    }
-
-    /// Runs the call to its end: prompts finish, timers fire, a bridged transfer is answered.
+    /// Runs the call to its end: prompts finish, timers fire, a bridged transfer is answered `ok`. While
+    /// a bridged transfer waits, the `max_ivr` limit does not fire: the far end answers first. At most
+    /// 1000 steps, so that a menu that loops for ever still ends its test.
     mutating func runOut() {
         var steps = 0
         while !router.ended, steps < 1000 {
             steps += 1
             if finishPrompt() { continue }
-            if let (kind, deadline) = nextTimer(), kind != .maxIVR || !awaitingTransfer {
+            if let (kind, deadline) = driver.nextTimer, kind != .maxIVR || !driver.awaitingTransfer {
                 now = max(now, deadline)
-                deadlines[kind] = nil
-                send(.timerFired(kind))
+                record(driver.fire(kind, at: now))
                 continue
             }
-            if awaitingTransfer {
+            if driver.awaitingTransfer {
                 send(.transferResult(.ok))
                 continue
             }
@@ -135,25 +127,23 @@ struct VirtualCall {
         }
     }
 
-    mutating func apply(_ outputs: [Router.Output]) {
-        for output in outputs {
-            switch output {
+    /// Keeps the effects in the trace: plays, transfers and hang-ups as verbs, log records by their event
+    /// name (a `language` record also as `set`, a `menu_enter` also as `menu: node`); the router's own
+    /// `transfer` and `hangup` records are left out, as the effects stand for them.
+    mutating func record(_ effects: [RouterDriver.Effect]) {
+        for effect in effects {
+            switch effect {
             case .play(let segments):
-                queue += segments
                 trace.append(.init(verb: "play", value: .list(segments.map { .string($0.name) })))
-            case .stopPlayback: queue = []
-            case .startTimer(let kind, let milliseconds):
-                deadlines[kind] = now.addingTimeInterval(Double(milliseconds) / 1000)
-            case .cancelTimer(let kind): deadlines[kind] = nil
+            case .stopPlayback: break
             case .transfer(let request):
-                awaitingTransfer = request.mode == .bridge
                 trace.append(
                     .init(
                         verb: "transfer",
                         value: .map(["to": .string(request.to), "mode": .string(request.mode.rawValue)])))
             case .hangup(let cause):
                 trace.append(.init(verb: "hangup", value: .map(["cause": .string(cause)])))
-            case .log(let record):
+            case .log(let record, _):
                 guard record.event != "transfer", record.event != "hangup" else { continue }
                 let value = TraceValue.map(
                     Dictionary(record.fields.map { ($0.key, Self.trace($0.value)) }) { a, _ in a })

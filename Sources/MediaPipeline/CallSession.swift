@@ -14,30 +14,24 @@ public enum MixerCommand: Sendable, Hashable {
     case stopPrompts
 }
 
-/// The control side of one call on one line: the router, its timers on the sample clock, the playback
-/// queue (segments the router sent, resolved to prompts when they come to play), and the event log.
-/// The simulator and the live engine both drive it; all its times are sample counts of the line's
-/// audio clock, so a call behaves the same whatever drives it.
+/// The control side of one call on one line: the router driven by a `RouterDriver` (timers, playback
+/// queue, the simulated far end) on the line's sample clock, the queued segments resolved to prompts
+/// when they come to play, the mixer commands, and the event log. The simulator and the live engine both
+/// drive it; all its times are sample counts of the line's audio clock, so a call behaves the same
+/// whatever drives it.
 ///
 /// Control plane only: it allocates, and is never used on the audio thread.
 public struct CallSession {
-    public static let sampleRate = 8000
+    public static let sampleRate = RouterDriver.sampleRate
 
     public let configuration: MenuConfiguration
     let library: PromptLibrary
-    public private(set) var router: Router
+    /// The router, its timers and its playback queue, on ticks counted from `startSample`.
+    var driver: RouterDriver
     let log: EventLog
-    /// The audio sample at which the call started, and its wall-clock (or virtual) time.
+    /// The audio sample at which the call started (the driver's tick 0).
     let startSample: Int64
-    let startDate: Date
-    /// How a bridged transfer is answered when nobody reports it (the simulator's far end); nil: wait
-    /// for `transferResult`.
-    let automaticTransferResult: TransferResult?
-    var deadlines: [Router.TimerKind: Int64] = [:]
-    var transferAnswer: (result: TransferResult, at: Int64)?
-    /// Segments the router sent and that have not finished, oldest first.
-    var segments: [Router.Segment] = []
-    /// The prompts of the head segment still to start (a `say` has several).
+    /// The prompts of the head segment of the driver's queue still to start (a `say` has several).
     var headPrompts: [(id: String, handle: PromptHandle)] = []
     var headResolved = false
     /// The prompt voice playing: its token and prompt id.
@@ -47,7 +41,8 @@ public struct CallSession {
     var commands: [MixerCommand] = []
     let emit: (String) -> Void
 
-    public var ended: Bool { router.ended }
+    public var router: Router { driver.router }
+    public var ended: Bool { driver.ended }
 
     public init(
         configuration: MenuConfiguration, library: PromptLibrary, callID: String, ticket: String?, line: String?,
@@ -57,10 +52,10 @@ public struct CallSession {
         self.configuration = configuration
         self.library = library
         self.startSample = startSample
-        self.startDate = startDate
-        self.automaticTransferResult = automaticTransferResult
         self.emit = emit
-        router = Router(configuration: configuration, callID: callID, ticket: ticket)
+        driver = RouterDriver(
+            router: Router(configuration: configuration, callID: callID, ticket: ticket), startDate: startDate,
+            automaticTransferResult: automaticTransferResult)
         log = EventLog(
             callID: callID, ticket: ticket, line: line, callStart: startDate,
             localTimeZone: configuration.logging.localTimeZone, events: configuration.logging.events)
@@ -79,9 +74,8 @@ public struct CallSession {
         return counter!.next(at: date, line: line)
     }
 
-    func time(_ sample: Int64) -> Date {
-        startDate.addingTimeInterval(Double(sample - startSample) / Double(Self.sampleRate))
-    }
+    /// The driver's tick of the line's `sample`.
+    func tick(_ sample: Int64) -> Int64 { sample - startSample }
 
     /// The mixer commands produced so far, in order.
     public mutating func takeCommands() -> [MixerCommand] {
@@ -129,35 +123,20 @@ public struct CallSession {
     public mutating func hangup(at sample: Int64, cause: String? = nil) {
         guard !ended else { return }
         deliver(cause.map { .end(cause: $0) } ?? .hangup, at: sample)
-        if voice != nil || !segments.isEmpty { commands.append(.stopPrompts) }
+        if voice != nil || !driver.queue.isEmpty { commands.append(.stopPrompts) }
         voice = nil
-        segments = []
     }
 
     /// Fires every timer and the far end's answer due before `sample`, in time order.
     public mutating func fireDue(before sample: Int64) {
-        while !router.ended {
-            let timer = deadlines.filter { $0.value < sample }.min {
-                ($0.value, $0.key.rawValue) < ($1.value, $1.key.rawValue)
-            }
-            let answer = transferAnswer.flatMap { $0.at < sample ? $0 : nil }
-            if let answer, timer.map({ answer.at <= $0.value }) ?? true {
-                transferAnswer = nil
-                deliver(.transferResult(answer.result), at: answer.at)
-            } else if let (kind, due) = timer {
-                deadlines[kind] = nil
-                deliver(.timerFired(kind), at: due)
-            } else {
-                return
-            }
-        }
+        perform(driver.fireDue(before: tick(sample)))
     }
 
     /// Starts the next prompt of the playback queue when nothing plays (call at each frame or period
     /// start, `sample` being its first sample); missing prompts are logged and skipped (a segment with
     /// none found finishes at once).
     public mutating func startNextPrompt(at sample: Int64) {
-        while voice == nil, !router.ended, let head = segments.first {
+        while voice == nil, !driver.ended, let head = driver.queue.first {
             if !headResolved {
                 headResolved = true
                 headPrompts = resolve(head, at: sample)
@@ -184,17 +163,16 @@ public struct CallSession {
     /// Writes an event of the call's own (a limit, a shutdown) at `sample`.
     public func write(_ event: String, _ fields: [LogField], _ sample: Int64) {
         guard log.includes(event) else { return }
-        emit(log.line(event, node: router.node, fields: fields, at: time(sample)))
+        emit(log.line(event, node: router.node, fields: fields, at: driver.date(at: tick(sample))))
     }
 
     // MARK: - Internals
 
     mutating func finishHeadSegment(at sample: Int64) {
-        guard !segments.isEmpty else { return }
-        segments.removeFirst()
+        guard let effects = driver.finishSegment(at: tick(sample)) else { return }
         headResolved = false
         headPrompts = []
-        deliver(.promptFinished, at: sample)
+        perform(effects)
     }
 
     /// The prompts of a segment that exist; each missing one is logged.
@@ -227,30 +205,22 @@ public struct CallSession {
     }
 
     mutating func deliver(_ event: Router.Event, at sample: Int64) {
-        for output in router.handle(event, at: time(sample)) {
-            switch output {
-            case .play(let new): segments += new
+        perform(driver.handle(event, at: tick(sample)))
+    }
+
+    /// Carries out the driver's effects: mixer commands and event lines (the driver keeps the queue and
+    /// the timers; a transfer is the telephony side's, or the driver's simulated far end's).
+    mutating func perform(_ effects: [RouterDriver.Effect]) {
+        for effect in effects {
+            switch effect {
+            case .play, .transfer: break
             case .stopPlayback:
-                segments = []
                 headPrompts = []
                 headResolved = false
                 commands.append(.stopPrompts)
-            case .startTimer(let kind, let milliseconds):
-                deadlines[kind] = sample + Int64(milliseconds * Self.sampleRate / 1000)
-            case .cancelTimer(let kind): deadlines[kind] = nil
-            case .transfer(let request):
-                guard request.mode == .bridge, let result = automaticTransferResult else { continue }
-                let delay: Int
-                switch result {
-                case .ok: delay = 2000
-                case .busy: delay = 1000
-                case .noanswer: delay = request.ringTimeoutSeconds * 1000
-                case .failed: delay = 0
-                }
-                transferAnswer = (result, sample + Int64(delay * Self.sampleRate / 1000))
             case .hangup: commands.append(.stopPrompts)
-            case .log(let record):
-                if log.includes(record.event) { emit(log.line(record, at: time(sample))) }
+            case .log(let record, let date):
+                if log.includes(record.event) { emit(log.line(record, at: date)) }
             }
         }
     }

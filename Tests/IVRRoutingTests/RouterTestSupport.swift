@@ -52,7 +52,7 @@ struct Harness {
     }
 
     /// Milliseconds since the call started.
-    var elapsed: Int { Int((call.now.timeIntervalSince(call.router.startTime) * 1000).rounded()) }
+    var elapsed: Int { Int(call.now * 1000 / Int64(RouterDriver.sampleRate)) }
 
     mutating func promptDone(_ count: Int = 1) {
         for _ in 0..<count {
