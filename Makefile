@@ -1,7 +1,8 @@
 # ivrmedia: the README's commands. Each target installs what it needs (Debian 12 with Swift).
 #   make demo   build, make a demo call recording with `ivrmedia generate`, find its keys with `ivrmedia detect`,
 #               then play it through Example A with `ivrmedia check` and `ivrmedia simulate`
-#   make test   install the libraries and test material (the talk-off subset too), build, and run every test
+#   make test   install the libraries and test material (the talk-off subset too), build, and run every test;
+#               then the threaded suites again under the thread sanitizer
 #   make talkoff-corpus   build the whole talk-off corpus for Bench (about 24 hours of audio)
 #   make bench  run the benchmarks in Bench/ (release builds) and the comparison with SpanDSP
 #   make soak   long runs with flat memory (Bench/ soak, release): SOAK_CALLS simulated calls through both
@@ -78,9 +79,13 @@ demo: build
 	$$bin/ivrmedia convert $(DEMO_DIR)/heard.raw $(DEMO_DIR)/heard-live.wav; \
 	echo "== What the caller heard on the line: $(DEMO_DIR)/heard-live.wav"
 
+# Every test, then the suites where threads meet (the live engine and its rings, the control channel,
+# reloads, the faults around a run) and the fuzz corpora once more under the thread sanitizer.
+THREAD_SUITES := MediaPipelineTests|RunControlTests|RunFaultTests|FuzzTargetsTests
 test: deps-test talkoff-subset
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-xctest
+	$(MAKE) --no-print-directory test-tsan TSAN_FILTER='$(THREAD_SUITES)'
 
 # The sanitizers' suites: each its own build folder, so that the plain build stays as it is.
 # Swift has no undefined-behaviour sanitizer of its own (its debug build traps on overflow and out-of-
@@ -102,7 +107,8 @@ TSAN_SKIP := --skip JACKPacedTests --skip LiveEnginePacedTests --skip RunPacedTe
 	--skip aFileSizeLimitMidRunIsSaidOnceAndTheRunGoesOnToItsEnd
 test-tsan: deps-test talkoff-subset
 	$(SWIFT) build --build-tests --scratch-path .build-tsan --sanitize=thread
-	$(SWIFT) test --skip-build --scratch-path .build-tsan --sanitize=thread --disable-xctest $(TSAN_SKIP)
+	$(SWIFT) test --skip-build --scratch-path .build-tsan --sanitize=thread --disable-xctest $(TSAN_SKIP) \
+		$(if $(TSAN_FILTER),--filter '$(TSAN_FILTER)')
 
 FUZZ_SECONDS ?= 60
 fuzz: deps-build

@@ -47,11 +47,11 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
 
     // MARK: - Audio files
 
-    /// The most frames read from one input (4 s at 8 kHz, 32 of the reader's blocks): the reader
+    /// The most frames read from one input (0.5 s at 8 kHz, four of the reader's blocks): the reader
     /// streams, so a header that claims more than the file holds must end in an error or a short read,
     /// never in work or memory sized by the claim. A few kilobytes of Opus can hold minutes of audio
     /// (120 ms a packet of a byte or two); reading it all would spend the run resampling, not parsing.
-    private static let audioFrameLimit = 1 << 15
+    private static let audioFrameLimit = 1 << 12
 
     private static func readAudio(_ data: UnsafeRawBufferPointer, fileExtension: String) {
         let path = NSTemporaryDirectory() + "ivrmedia-fuzz-\(getpid()).\(fileExtension)"
