@@ -107,7 +107,7 @@ struct EchoReference: Sendable {
         scratch = [SIMD2<Double>](repeating: SIMD2(), count: 2 * (Self.capacity + 1))
     }
 
-    /// Feeds reference samples. A sub-block of exact zeros (a line playing nothing) costs no filtering.
+    /// Feeds reference samples. A sub-block of exact zeros (a line playing nothing) gives zero values.
     ///
     /// Real-time safe: no allocation, locks, logging or blocking.
     mutating func feed(_ samples: UnsafeBufferPointer<Int16>, bank: GoertzelBank) {
@@ -115,11 +115,25 @@ struct EchoReference: Sendable {
         let length = DTMFDetector.subBlockLength
         var index = 0
         while index < samples.count {
+            // The common case: a whole sub-block from its first sample, filtered straight from the
+            // samples (the same values, in the same order, as through `pending`).
+            if pendingCount == 0 && samples.count &- index >= length {
+                let input = UnsafeRawPointer(samples.baseAddress! + index)
+                var filters = GoertzelBank.Filters()
+                let silent = Self.filter(bank, &filters) { quad in
+                    SIMD4<Float>(
+                        SIMD4<Int32>(
+                            truncatingIfNeeded: input.loadUnaligned(fromByteOffset: quad &* 8, as: SIMD4<Int16>.self)))
+                }
+                endSubBlock(filters, silent: silent, bank: bank)
+                index &+= length
+                continue
+            }
             let take = min(length - pendingCount, samples.count - index)
             for k in 0..<take { pending[pendingCount + k] = Float(samples[index + k]) }
             pendingCount += take
             index += take
-            if pendingCount == length { endSubBlock(bank: bank) }
+            if pendingCount == length { endPendingSubBlock(bank: bank) }
         }
     }
 
@@ -133,21 +147,42 @@ struct EchoReference: Sendable {
             for k in 0..<take { pending[pendingCount + k] = 0 }
             pendingCount += take
             left -= take
-            if pendingCount == length { endSubBlock(bank: bank) }
+            if pendingCount == length { endPendingSubBlock(bank: bank) }
         }
     }
 
-    private mutating func endSubBlock(bank: GoertzelBank) {
+    /// Runs the bank's `filters` (from zero) over one sub-block, whose samples `quad` gives four at a
+    /// time; returns whether every sample is zero.
+    @inline(__always)
+    private static func filter(
+        _ bank: GoertzelBank, _ filters: inout GoertzelBank.Filters, _ quad: (Int) -> SIMD4<Float>
+    ) -> Bool {
+        let coefficient = bank.halfRateCoefficient
+        var silent = true
+        for index in 0..<(DTMFDetector.subBlockLength / 4) {
+            let x = quad(index)
+            if any(x .!= 0) { silent = false }
+            GoertzelBank.feedQuad(x, &filters, coefficient: coefficient)
+        }
+        return silent
+    }
+
+    /// Ends the sub-block gathered in `pending`.
+    private mutating func endPendingSubBlock(bank: GoertzelBank) {
         pendingCount = 0
         var filters = GoertzelBank.Filters()
-        var silent = true
-        pending.withUnsafeBufferPointer { p in
-            for quad in 0..<(DTMFDetector.subBlockLength / 4) {
-                let x = SIMD4(p[4 * quad], p[4 * quad + 1], p[4 * quad + 2], p[4 * quad + 3])
-                if any(x .!= 0) { silent = false }
-                bank.feedQuad(x, &filters)
+        let silent = pending.withUnsafeBufferPointer { p in
+            Self.filter(bank, &filters) { quad in
+                SIMD4(p[4 * quad], p[4 * quad + 1], p[4 * quad + 2], p[4 * quad + 3])
             }
         }
+        endSubBlock(filters, silent: silent, bank: bank)
+    }
+
+    /// Stores the DFT values of the sub-block whose filters are `filters` (zero values when `silent`) in
+    /// the ring.
+    @inline(__always)
+    private mutating func endSubBlock(_ filters: GoertzelBank.Filters, silent: Bool, bank: GoertzelBank) {
         // Zero filters give zero values; the phase reference advances either way.
         let (r, i) = bank.finishSubBlock(silent ? GoertzelBank.Filters() : filters, &state)
         let slot = Int(subBlockCount & Int64(Self.capacity - 1))
