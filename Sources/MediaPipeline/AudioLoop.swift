@@ -68,11 +68,14 @@ public final class AudioLoop<Device: DuplexAudio>: @unchecked Sendable {
     /// The period's capture and playback, interleaved as the device has them (`period * lines`).
     private let capture: UnsafeMutableBufferPointer<Int16>
     private let playback: UnsafeMutableBufferPointer<Int16>
-    /// One line's capture, playback and echo reference (what the line plays while its capture comes in:
-    /// its part of the previous period's playback), `period` samples each.
-    private let lineIn: UnsafeMutableBufferPointer<Int16>
-    private let lineOut: UnsafeMutableBufferPointer<Int16>
-    private let lineReference: UnsafeMutableBufferPointer<Int16>
+    /// The period's capture line after line (`period` samples each).
+    private let lineCapture: UnsafeMutableBufferPointer<Int16>
+    /// What each line played, line after line, in two halves that take turns: one gets this period's
+    /// playback while the other holds the previous period's, the echo reference (the device plays one
+    /// period while it captures the next).
+    private let linePlayback: UnsafeMutableBufferPointer<Int16>
+    /// The half of `linePlayback` this period renders into (0 or 1).
+    private var playbackHalf = 0
 
     /// A loop over `device` with one mixer per line; allocates everything it will use.
     public init(device: Device, mixers: [MixerBox], durationSeconds: Double?, pacing: AudioPacing) {
@@ -87,9 +90,8 @@ public final class AudioLoop<Device: DuplexAudio>: @unchecked Sendable {
         for line in 0..<lines { (media + line).initialize(to: LineMedia(mixer: mixers[line])) }
         capture = Self.zeroed(period * lines)
         playback = Self.zeroed(period * lines)
-        lineIn = Self.zeroed(period)
-        lineOut = Self.zeroed(period)
-        lineReference = Self.zeroed(period)
+        lineCapture = Self.zeroed(period * lines)
+        linePlayback = Self.zeroed(2 * period * lines)
         limit = durationSeconds.map { Int64(($0 * 8000).rounded()) }
         self.pacing = pacing
     }
@@ -97,7 +99,7 @@ public final class AudioLoop<Device: DuplexAudio>: @unchecked Sendable {
     deinit {
         media.deinitialize(count: lines)
         media.deallocate()
-        for buffer in [capture, playback, lineIn, lineOut, lineReference] { buffer.deallocate() }
+        for buffer in [capture, playback, lineCapture, linePlayback] { buffer.deallocate() }
     }
 
     private static func zeroed(_ count: Int) -> UnsafeMutableBufferPointer<Int16> {
@@ -192,19 +194,26 @@ public final class AudioLoop<Device: DuplexAudio>: @unchecked Sendable {
         }
     }
 
-    /// Every line's block of the period: takes the line's capture and echo reference out of the
-    /// interleaved buffers, runs its line path, and puts what it plays into the playback.
+    /// Every line's block of the period: takes the capture apart into lines, runs each line's path over
+    /// its capture with its previous period's playback as the echo reference, and puts what the lines
+    /// play together into the playback.
     private func processLines(at position: Int64) {
         let lines = self.lines, period = self.period
-        let input = UnsafeBufferPointer(lineIn), reference = UnsafeBufferPointer(lineReference)
+        let capture = self.capture, playback = self.playback, lineCapture = self.lineCapture
+        // Frame by frame, so that the interleaved buffers are read and written in order.
+        for frame in 0..<period {
+            let row = frame &* lines
+            for line in 0..<lines { lineCapture[line &* period &+ frame] = capture[row &+ line] }
+        }
+        let played = linePlayback.baseAddress! + (1 &- playbackHalf) &* period &* lines
+        let playing = linePlayback.baseAddress! + playbackHalf &* period &* lines
         for line in 0..<lines {
-            for frame in 0..<period {
-                lineIn[frame] = capture[frame &* lines &+ line]
-                // The previous period's playback is what the line plays while this capture comes in (the
-                // device plays one period while it captures the next).
-                lineReference[frame] = playback[frame &* lines &+ line]
-            }
-            media[line].process(input: input, reference: reference, output: lineOut, at: position) { event in
+            let offset = line &* period
+            media[line].process(
+                input: UnsafeBufferPointer(start: lineCapture.baseAddress! + offset, count: period),
+                reference: UnsafeBufferPointer(start: played + offset, count: period),
+                output: UnsafeMutableBufferPointer(start: playing + offset, count: period), at: position
+            ) { event in
                 switch event {
                 case .key(let digit, let sample):
                     post(.key(line: line, digit: digit, sample: sample))
@@ -212,7 +221,11 @@ public final class AudioLoop<Device: DuplexAudio>: @unchecked Sendable {
                     post(.voiceEnded(line: line, token: token, finished: finished, sample: sample))
                 }
             }
-            for frame in 0..<period { playback[frame &* lines &+ line] = lineOut[frame] }
         }
+        for frame in 0..<period {
+            let row = frame &* lines
+            for line in 0..<lines { playback[row &+ line] = playing[line &* period &+ frame] }
+        }
+        playbackHalf = 1 &- playbackHalf
     }
 }

@@ -10,7 +10,8 @@ extension VoiceTag {
 /// reload with new prompts) and get the old one back to free it: nothing is freed on the audio thread.
 public final class MixerBox: @unchecked Sendable {
     // Confinement: owned by the audio thread while installed; by the control thread before and after.
-    var mixer: LineMixer
+    // Confined to one thread at a time, so the per-access run-time exclusivity check is left out.
+    @exclusivity(unchecked) var mixer: LineMixer
     public init(_ mixer: LineMixer) { self.mixer = mixer }
 }
 
