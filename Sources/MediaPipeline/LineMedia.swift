@@ -10,21 +10,21 @@ extension VoiceTag {
 /// reload with new prompts) and get the old one back to free it: nothing is freed on the audio thread.
 public final class MixerBox: @unchecked Sendable {
     // Confinement: owned by the audio thread while installed; by the control thread before and after.
-    // Confined to one thread at a time, so the per-access run-time exclusivity check is left out.
+    // One thread at a time, so `mixer` goes without the run-time exclusivity check on every access.
     @exclusivity(unchecked) var mixer: LineMixer
     public init(_ mixer: LineMixer) { self.mixer = mixer }
 }
 
 /// What one line's media reports to its control side. Sample numbers count from the start of the
 /// line's audio.
-public enum LineEvent: Sendable, Hashable {
+enum LineEvent: Sendable, Hashable {
     /// The receiver reported `digit` (a key-down) at `sample`.
     case key(DTMFDigit, sample: Int64)
     /// The voice started with `token` fell silent at `sample`: at its end (`finished`) or stopped.
     case voiceEnded(token: Int, finished: Bool, sample: Int64)
 
     /// The sample the event happened at.
-    public var sample: Int64 {
+    var sample: Int64 {
         switch self {
         case .key(_, let sample), .voiceEnded(_, _, let sample): sample
         }
@@ -48,7 +48,7 @@ struct LineMedia {
     private var detector = DTMFDetector()
     /// The line's mixer, boxed so that the live loop can swap it for one of a reloaded prompt library and
     /// hand the old one back to the control thread to free.
-    private(set) var mixer: MixerBox
+    private var mixer: MixerBox
     /// The token of each mixer slot's voice, reported with its end.
     private var tokens = [Int](repeating: 0, count: LineMixer.maximumVoiceCapacity)
 
