@@ -129,13 +129,23 @@ public final class FakeDuplexDevice: DuplexAudio, @unchecked Sendable {
                 break
             }
         }
-        for frame in 0..<frames {
-            var position = capturePosition + frame
-            let total = captureSamples.count / channels
-            if loopsCapture { position %= total }
-            for channel in 0..<channels {
-                buffer[frame * channels + channel] =
-                    position < total ? captureSamples[position * channels + channel] : 0
+        // In runs of whole frames: up to the end of the capture data, then from its start again (looping)
+        // or silence.
+        let total = captureSamples.count / channels
+        captureSamples.withUnsafeBufferPointer { source in
+            var frame = 0
+            while frame < frames {
+                var position = capturePosition + frame
+                if loopsCapture { position %= total }
+                let run = min(frames - frame, max(total - position, 0))
+                let target = buffer.baseAddress! + frame * channels
+                if run > 0 {
+                    target.update(from: source.baseAddress! + position * channels, count: run * channels)
+                    frame += run
+                } else {
+                    target.update(repeating: 0, count: (frames - frame) * channels)
+                    frame = frames
+                }
             }
         }
         capturePosition += frames

@@ -4,14 +4,6 @@ import Foundation
 import PromptMixer
 import Synchronization
 
-/// A line's mixer in a box, so that the control thread can hand a new one to the audio thread (after a
-/// reload with new prompts) and get the old one back to free it: nothing is freed on the audio thread.
-public final class MixerBox: @unchecked Sendable {
-    // Confinement: owned by the audio thread while installed; by the control thread before and after.
-    var mixer: LineMixer
-    public init(_ mixer: LineMixer) { self.mixer = mixer }
-}
-
 /// What keeps time in the live loop.
 public enum AudioPacing: String, Sendable, CaseIterable {
     /// The device (a sound card, JACK): the loop runs as fast as it reads.
@@ -23,11 +15,6 @@ public enum AudioPacing: String, Sendable, CaseIterable {
     /// recording runs as fast as it can be processed with every decision on time (tests, offline
     /// runs; never on a real line).
     case lockstep
-}
-
-extension VoiceTag {
-    /// A prompt that a key does not stop (`barge_in: false`); `.prompt` is one that it does.
-    static let fixedPrompt = VoiceTag(rawValue: 2)
 }
 
 /// Control thread -> audio thread.
@@ -46,10 +33,10 @@ enum AudioEvent: Sendable {
     case released(MixerBox)
 }
 
-/// The audio thread's loop over one duplex device: per period, read every line's captured samples, run
-/// each line's DTMF receiver, apply the control thread's commands, render each line's mixer, and write
-/// the playback. Periods of any length (the device may round the 20 ms asked for): the receiver and the
-/// mixer take blocks of any size.
+/// The audio thread's loop over one duplex device: per period, read every line's captured samples, apply
+/// the control thread's commands, run each line's path (``LineMedia``: receiver, barge-in, mixer), and
+/// write the playback. Periods of any length (the device may round the 20 ms asked for): the line path
+/// takes blocks of any size.
 ///
 /// Everything is allocated in `init`; `run` allocates nothing, takes no lock, logs nothing and blocks
 /// only in the device's read and write (and, with `pace`, on the clock that stands in for a device that
@@ -76,15 +63,19 @@ public final class AudioLoop<Device: DuplexAudio>: @unchecked Sendable {
     /// With `.lockstep`: the audio clock up to which the control thread has handled everything.
     let acknowledged = Atomic<Int64>(0)
 
-    private var detectors: [DTMFDetector]
-    private var mixers: [MixerBox]
-    private var tokens: [Int]
-    private var capture: [Int16]
-    private var playback: [Int16]
-    private var lineIn: [Int16]
-    private var lineOut: [Int16]
-    /// What the line is playing while its capture comes in: its part of the previous period's playback.
-    private var lineReference: [Int16]
+    /// Each line's receiver, mixer and barge-in (`lines` of them, made in `init`).
+    private let media: UnsafeMutablePointer<LineMedia>
+    /// The period's capture and playback, interleaved as the device has them (`period * lines`).
+    private let capture: UnsafeMutableBufferPointer<Int16>
+    private let playback: UnsafeMutableBufferPointer<Int16>
+    /// The period's capture line after line (`period` samples each).
+    private let lineCapture: UnsafeMutableBufferPointer<Int16>
+    /// What each line played, line after line, in two halves that take turns: one gets this period's
+    /// playback while the other holds the previous period's, the echo reference (the device plays one
+    /// period while it captures the next).
+    private let linePlayback: UnsafeMutableBufferPointer<Int16>
+    /// The half of `linePlayback` this period renders into (0 or 1).
+    private var playbackHalf = 0
 
     /// A loop over `device` with one mixer per line; allocates everything it will use.
     public init(device: Device, mixers: [MixerBox], durationSeconds: Double?, pacing: AudioPacing) {
@@ -94,18 +85,27 @@ public final class AudioLoop<Device: DuplexAudio>: @unchecked Sendable {
         precondition(mixers.count == lines, "one mixer per line")
         commands = SPSCRing(capacity: 1024 + 64 * lines)
         events = SPSCRing(capacity: 4096 + 64 * lines)
-        // One receiver each: copies of one value would share its buffers until the first write, and that
-        // copy would happen on the audio thread.
-        detectors = (0..<lines).map { _ in DTMFDetector() }
-        self.mixers = mixers
-        tokens = [Int](repeating: 0, count: lines * LineMixer.maximumVoiceCapacity)
-        capture = [Int16](repeating: 0, count: period * lines)
-        playback = [Int16](repeating: 0, count: period * lines)
-        lineIn = [Int16](repeating: 0, count: period)
-        lineOut = [Int16](repeating: 0, count: period)
-        lineReference = [Int16](repeating: 0, count: period)
+        // One line path each, made one by one (each its own receiver).
+        media = .allocate(capacity: lines)
+        for line in 0..<lines { (media + line).initialize(to: LineMedia(mixer: mixers[line])) }
+        capture = Self.zeroed(period * lines)
+        playback = Self.zeroed(period * lines)
+        lineCapture = Self.zeroed(period * lines)
+        linePlayback = Self.zeroed(2 * period * lines)
         limit = durationSeconds.map { Int64(($0 * 8000).rounded()) }
         self.pacing = pacing
+    }
+
+    deinit {
+        media.deinitialize(count: lines)
+        media.deallocate()
+        for buffer in [capture, playback, lineCapture, linePlayback] { buffer.deallocate() }
+    }
+
+    private static func zeroed(_ count: Int) -> UnsafeMutableBufferPointer<Int16> {
+        let buffer = UnsafeMutableBufferPointer<Int16>.allocate(capacity: count)
+        buffer.initialize(repeating: 0)
+        return buffer
     }
 
     private func post(_ event: AudioEvent) {
@@ -169,15 +169,11 @@ public final class AudioLoop<Device: DuplexAudio>: @unchecked Sendable {
     ///
     /// Real-time safe: no allocation, locks, logging or blocking except on the device.
     public func runPeriod(at position: Int64) throws(ALSAError) {
-        let read = try capture.withUnsafeMutableBufferPointer { buffer throws(ALSAError) in
-            try device.read(into: buffer, frames: period)
-        }
+        let read = try device.read(into: capture, frames: period)
         if read.recoveredXrun { post(.xrun(sample: position)) }
         applyCommands()
         processLines(at: position)
-        let written = try playback.withUnsafeBufferPointer { buffer throws(ALSAError) in
-            try device.write(buffer, frames: period)
-        }
+        let written = try device.write(UnsafeBufferPointer(playback), frames: period)
         if written.recoveredXrun { post(.xrun(sample: position)) }
     }
 
@@ -190,71 +186,46 @@ public final class AudioLoop<Device: DuplexAudio>: @unchecked Sendable {
     private func applyCommands() {
         while let command = commands.pop() {
             switch command {
-            case .mixer(let line, .start(let handle, let token, let bargeIn)):
-                if let voice = mixers[line].mixer.start(handle, tag: bargeIn ? .prompt : .fixedPrompt) {
-                    tokens[line * LineMixer.maximumVoiceCapacity + voice.slot] = token
-                }
-            case .mixer(let line, .stopPrompts):
-                _ = mixers[line].mixer.stopAll(tag: .prompt)
-                _ = mixers[line].mixer.stopAll(tag: .fixedPrompt)
+            case .mixer(let line, let command):
+                media[line].apply(command)
             case .replaceMixer(let line, let box):
-                let old = mixers[line]
-                mixers[line] = box
-                post(.released(old))
+                post(.released(media[line].replaceMixer(with: box)))
             }
         }
     }
 
-    /// Renders `line`'s mixer into `lineOut[from..<to]` and reports the voices that ended there.
-    private func render(line: Int, from: Int, to: Int, at position: Int64) {
-        let ends = lineOut.withUnsafeMutableBufferPointer { out in
-            mixers[line].mixer.render(into: UnsafeMutableBufferPointer(rebasing: out[from..<to]))
-        }
-        for end in ends {
-            post(
-                .voiceEnded(
-                    line: line, token: tokens[line * LineMixer.maximumVoiceCapacity + end.voice.slot],
-                    finished: end.reason == .finished, sample: position + Int64(from + end.sampleOffset)))
-        }
-    }
-
+    /// Every line's block of the period: takes the capture apart into lines, runs each line's path over
+    /// its capture with its previous period's playback as the echo reference, and puts what the lines
+    /// play together into the playback.
     private func processLines(at position: Int64) {
         let lines = self.lines, period = self.period
+        let capture = self.capture, playback = self.playback, lineCapture = self.lineCapture
+        // Frame by frame, so that the interleaved buffers are read and written in order.
+        for frame in 0..<period {
+            let row = frame &* lines
+            for line in 0..<lines { lineCapture[line &* period &+ frame] = capture[row &+ line] }
+        }
+        let played = linePlayback.baseAddress! + (1 &- playbackHalf) &* period &* lines
+        let playing = linePlayback.baseAddress! + playbackHalf &* period &* lines
         for line in 0..<lines {
-            capture.withUnsafeBufferPointer { captured in
-                lineIn.withUnsafeMutableBufferPointer { input in
-                    for frame in 0..<period { input[frame] = captured[frame * lines + line] }
-                }
-            }
-            // The previous period's playback is what the line plays while this capture comes in (the
-            // device plays one period while it captures the next): the receiver's echo reference.
-            playback.withUnsafeBufferPointer { played in
-                lineReference.withUnsafeMutableBufferPointer { reference in
-                    for frame in 0..<period { reference[frame] = played[frame * lines + line] }
-                }
-            }
-            // A key stops the prompts that allow barge-in right at the sample it is reported at: the
-            // mixer renders up to there, stops them (with its fade), and renders the rest.
-            var stopAt: Int?
-            lineIn.withUnsafeBufferPointer { input in
-                lineReference.withUnsafeBufferPointer { reference in
-                    detectors[line].process(input, reference: reference) { event in
-                        if event.kind == .keyDown {
-                            post(.key(line: line, digit: event.digit, sample: event.reportedSample))
-                            if stopAt == nil { stopAt = Int(event.reportedSample - position) }
-                        }
-                    }
-                }
-            }
-            let split = min(max(stopAt ?? period, 0), period)
-            if split > 0 { render(line: line, from: 0, to: split, at: position) }
-            if stopAt != nil { _ = mixers[line].mixer.stopAll(tag: .prompt) }
-            if split < period { render(line: line, from: split, to: period, at: position) }
-            lineOut.withUnsafeBufferPointer { output in
-                playback.withUnsafeMutableBufferPointer { out in
-                    for frame in 0..<period { out[frame * lines + line] = output[frame] }
+            let offset = line &* period
+            media[line].process(
+                input: UnsafeBufferPointer(start: lineCapture.baseAddress! + offset, count: period),
+                reference: UnsafeBufferPointer(start: played + offset, count: period),
+                output: UnsafeMutableBufferPointer(start: playing + offset, count: period), at: position
+            ) { event in
+                switch event {
+                case .key(let digit, let sample):
+                    post(.key(line: line, digit: digit, sample: sample))
+                case .voiceEnded(let token, let finished, let sample):
+                    post(.voiceEnded(line: line, token: token, finished: finished, sample: sample))
                 }
             }
         }
+        for frame in 0..<period {
+            let row = frame &* lines
+            for line in 0..<lines { playback[row &+ line] = playing[line &* period &+ frame] }
+        }
+        playbackHalf = 1 &- playbackHalf
     }
 }

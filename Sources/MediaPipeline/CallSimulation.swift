@@ -8,10 +8,10 @@ import PromptMixer
 /// prompts, and every event is written as a JSON line. The clock is the sample count, so the same
 /// inputs give the same output, byte for byte, and an hour of audio runs in seconds.
 ///
-/// Each 20 ms frame: queued prompts start; the mixer renders what the caller hears; the receiver takes
-/// the caller's frame; then the frame's events are handled in time order at their own sample (a
-/// prompt's end, a key's report, a timer's deadline). A barge-in stops the prompt in the next frame
-/// (within 20 ms, with the mixer's 4 ms fade).
+/// Each 20 ms frame: queued prompts start; the line's path (``LineMedia``, as on a live line) takes the
+/// caller's frame into the receiver and renders what the caller hears, a key stopping the prompts that
+/// allow barge-in at the sample it is reported at (with the mixer's 4 ms fade); then the frame's events
+/// are handled in time order at their own sample (a prompt's end, a key's report, a timer's deadline).
 ///
 /// The receiver hears the caller with what the line played over the same time as its reference (the
 /// previous frame's output: a line plays a frame while the next is captured), so that the echo of a
@@ -57,10 +57,8 @@ public struct CallSimulation {
 
     let options: Options
     var session: CallSession
-    var detector = DTMFDetector()
-    var mixer: LineMixer
-    /// The token of each mixer slot's voice.
-    var tokens = [Int](repeating: 0, count: LineMixer.maximumVoiceCapacity)
+    /// The line's receiver, barge-in and mixer, as on a live line.
+    var media: LineMedia
 
     /// Sets up a call; nothing runs until `run`.
     public init(
@@ -74,7 +72,7 @@ public struct CallSimulation {
             configuration: configuration, library: library, callID: options.callID, ticket: ticket,
             line: options.line ?? options.did, startSample: 0, startDate: options.start,
             automaticTransferResult: options.transferResult, emit: emit)
-        mixer = LineMixer(library: library, voiceCapacity: 4)
+        media = LineMedia(mixer: MixerBox(LineMixer(library: library, voiceCapacity: 4)))
     }
 
     /// Plays the call with `caller` (8 kHz; silence after its end) until the call ends, or at most
@@ -106,37 +104,21 @@ public struct CallSimulation {
             }
             session.startNextPrompt(at: position)
             applyCommands()
-            var events: [(sample: Int64, order: Int, event: FrameEvent)] = []
+            var events: [(sample: Int64, order: Int, event: LineEvent)] = []
             let start = Int(position)
             for i in 0..<Self.frameLength {
                 let voice = start + i < caller.count ? Double(caller[start + i]) : 0
                 let back = start + i - echoDelay
                 callerFrame[i] = Saturate.int16(voice + (back >= 0 && !echoRing.isEmpty ? echoRing[back % echoRing.count] : 0))
             }
-            var stopAt: Int?
-            let record = { (event: DTMFDetector.Event) in
-                if event.kind == .keyDown {
-                    events.append((event.reportedSample, events.count, .key(event.digit)))
-                    if stopAt == nil { stopAt = Int(event.reportedSample - position) }
-                }
-            }
+            let useReference = options.echoReference
             callerFrame.withUnsafeBufferPointer { frame in
-                if options.echoReference {
-                    playing.withUnsafeBufferPointer { detector.process(frame, reference: $0, record) }
-                } else {
-                    detector.process(frame, record)
-                }
-            }
-            // As on a live line: a key stops the prompts that allow barge-in at the sample it is reported.
-            let split = min(max(stopAt ?? Self.frameLength, 0), Self.frameLength)
-            for (from, to) in [(0, split), (split, Self.frameLength)] {
-                if from == split, stopAt != nil { _ = mixer.stopAll(tag: .prompt) }
-                guard from < to else { continue }
-                let ends = out.withUnsafeMutableBufferPointer {
-                    mixer.render(into: UnsafeMutableBufferPointer(rebasing: $0[from..<to]))
-                }
-                for end in ends {
-                    events.append((position + Int64(from + end.sampleOffset), events.count, .voiceEnded(end)))
+                playing.withUnsafeBufferPointer { played in
+                    out.withUnsafeMutableBufferPointer { output in
+                        media.process(
+                            input: frame, reference: useReference ? played : nil, output: output, at: position
+                        ) { event in events.append((event.sample, events.count, event)) }
+                    }
                 }
             }
             heard += out
@@ -147,10 +129,9 @@ public struct CallSimulation {
             events.sort { ($0.sample, $0.order) < ($1.sample, $1.order) }
             for item in events where !session.ended {
                 switch item.event {
-                case .key(let digit): session.key(digit, at: item.sample)
-                case .voiceEnded(let end):
-                    session.voiceEnded(
-                        token: tokens[end.voice.slot], finished: end.reason == .finished, at: item.sample)
+                case .key(let digit, let sample): session.key(digit, at: sample)
+                case .voiceEnded(let token, let finished, let sample):
+                    session.voiceEnded(token: token, finished: finished, at: sample)
                 }
                 applyCommands()
             }
@@ -162,20 +143,7 @@ public struct CallSimulation {
         return heard
     }
 
-    enum FrameEvent {
-        case voiceEnded(VoiceEnd)
-        case key(DTMFDigit)
-    }
-
     mutating func applyCommands() {
-        for command in session.takeCommands() {
-            switch command {
-            case .start(let handle, let token, let bargeIn):
-                if let voice = mixer.start(handle, tag: bargeIn ? .prompt : .fixedPrompt) { tokens[voice.slot] = token }
-            case .stopPrompts:
-                _ = mixer.stopAll(tag: .prompt)
-                _ = mixer.stopAll(tag: .fixedPrompt)
-            }
-        }
+        for command in session.takeCommands() { media.apply(command) }
     }
 }

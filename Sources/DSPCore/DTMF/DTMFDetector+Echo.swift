@@ -28,9 +28,9 @@ extension DTMFDetector {
             let end = min(start + EchoReference.sliceLength, samples.count)
             let referenceEnd = min(end, reference.count)
             if referenceEnd > start {
-                echo.feed(UnsafeBufferPointer(rebasing: reference[start..<referenceEnd]), bank: descriptor.bank)
+                echo.feed(UnsafeBufferPointer(rebasing: reference[start..<referenceEnd]))
             }
-            if referenceEnd < end { echo.feedSilence(end - max(start, referenceEnd), bank: descriptor.bank) }
+            if referenceEnd < end { echo.feedSilence(end - max(start, referenceEnd)) }
             process(UnsafeBufferPointer(rebasing: samples[start..<end]), handler)
             start = end
         }
@@ -62,6 +62,7 @@ extension DTMFDetector {
         let leastPower = least * least
         let lanes = (low.lane, high.lane)
         let span = Int(newest - oldest + 1)
+        echo.computeValues(from: oldest, count: span, bank: descriptor.bank)
         return echo.withPrefixSums(
             from: oldest, count: span, lanes: lanes,
             stepRadians: SIMD2(low.offsetHz, high.offsetHz)
@@ -80,19 +81,29 @@ extension DTMFDetector {
 
 /// What the line played, as the receiver's bank sees it: one complex DFT value per DTMF frequency and
 /// sub-block, on the same absolute time axis as the received audio, for the last `capacity` sub-blocks.
+///
+/// The samples are kept as they come; a sub-block's values are worked out the first time an echo check
+/// reads them (`computeValues`), which only a pair that passed every other test does: most lines play
+/// for hours and never need one.
 struct EchoReference: Sendable {
     /// 64 sub-blocks (160 ms): the longest window (14), the longest delay (26 at 64 ms) and one slice
     /// of reference ahead of the received audio (8), with room to spare.
     static let capacity = 64
     static let sliceLength = 160
+    /// Sub-blocks of samples kept: twice `capacity`, so that the sub-block in progress never overwrites
+    /// the samples of one whose values may still be asked for.
+    static let sampleCapacity = 2 * capacity
 
-    var state: GoertzelBank.State
-    /// The samples of the sub-block in progress.
-    var pending: [Float]
+    /// The newest `sampleCapacity` sub-blocks' samples: sub-block `n` at `(n mod sampleCapacity) ×
+    /// subBlockLength`, the one in progress included.
+    var samples: [Int16]
+    /// The samples of the sub-block in progress (number `subBlockCount`) so far.
     var pendingCount = 0
-    /// The newest `capacity` sub-blocks' DFT values (`re` and `im`; the energies are not kept), read
-    /// through `DTMFDetector.RingReader` like the receiver's own ring.
+    /// The DFT values (`re` and `im`; the energies are not kept) of sub-blocks, sub-block `n` in slot
+    /// `n mod capacity`, read through `DTMFDetector.RingReader` like the receiver's own ring.
     var ring: [DTMFDetector.SubBlock]
+    /// The sub-block whose values each slot of `ring` holds (-1: none yet).
+    var valuesOf: [Int64]
     /// Reference sub-blocks completed since the start of the stream.
     var subBlockCount: Int64 = 0
     /// Whether any reference has been fed: a receiver fed without one never looks.
@@ -100,60 +111,91 @@ struct EchoReference: Sendable {
     /// Scratch for the prefix sums of the two tones' de-rotated values.
     var scratch: [SIMD2<Double>]
 
-    init(bank: GoertzelBank) {
-        state = GoertzelBank.State(bank: bank)
-        pending = [Float](repeating: 0, count: DTMFDetector.subBlockLength)
+    init() {
+        samples = [Int16](repeating: 0, count: Self.sampleCapacity * DTMFDetector.subBlockLength)
         ring = [DTMFDetector.SubBlock](repeating: DTMFDetector.SubBlock(), count: Self.capacity)
+        valuesOf = [Int64](repeating: -1, count: Self.capacity)
         scratch = [SIMD2<Double>](repeating: SIMD2(), count: 2 * (Self.capacity + 1))
     }
 
-    /// Feeds reference samples. A sub-block of exact zeros (a line playing nothing) costs no filtering.
+    /// Feeds reference samples (kept, not yet filtered).
     ///
     /// Real-time safe: no allocation, locks, logging or blocking.
-    mutating func feed(_ samples: UnsafeBufferPointer<Int16>, bank: GoertzelBank) {
-        active = true
-        let length = DTMFDetector.subBlockLength
-        var index = 0
-        while index < samples.count {
-            let take = min(length - pendingCount, samples.count - index)
-            for k in 0..<take { pending[pendingCount + k] = Float(samples[index + k]) }
-            pendingCount += take
-            index += take
-            if pendingCount == length { endSubBlock(bank: bank) }
+    mutating func feed(_ input: UnsafeBufferPointer<Int16>) {
+        store(input.count) { target, offset, count in
+            target.update(from: input.baseAddress! + offset, count: count)
         }
     }
 
     /// Feeds `count` samples of silence.
-    mutating func feedSilence(_ count: Int, bank: GoertzelBank) {
-        active = true
-        let length = DTMFDetector.subBlockLength
-        var left = count
-        while left > 0 {
-            let take = min(length - pendingCount, left)
-            for k in 0..<take { pending[pendingCount + k] = 0 }
-            pendingCount += take
-            left -= take
-            if pendingCount == length { endSubBlock(bank: bank) }
-        }
+    ///
+    /// Real-time safe: no allocation, locks, logging or blocking.
+    mutating func feedSilence(_ count: Int) {
+        store(count) { target, _, count in target.update(repeating: 0, count: count) }
     }
 
-    private mutating func endSubBlock(bank: GoertzelBank) {
-        pendingCount = 0
-        var filters = GoertzelBank.Filters()
-        var silent = true
-        pending.withUnsafeBufferPointer { p in
-            for quad in 0..<(DTMFDetector.subBlockLength / 4) {
-                let x = SIMD4(p[4 * quad], p[4 * quad + 1], p[4 * quad + 2], p[4 * quad + 3])
-                if any(x .!= 0) { silent = false }
-                bank.feedQuad(x, &filters)
+    /// Appends `count` samples to the ring, which `write` puts at a place it is given, at most a
+    /// sub-block at a time: (the place, the offset of its first sample among the `count`, how many).
+    @inline(__always)
+    private mutating func store(
+        _ count: Int, _ write: (UnsafeMutablePointer<Int16>, Int, Int) -> Void
+    ) {
+        active = true
+        let length = DTMFDetector.subBlockLength
+        var filled = pendingCount, completed = subBlockCount
+        samples.withUnsafeMutableBufferPointer { ring in
+            var offset = 0
+            while offset < count {
+                let take = min(length &- filled, count &- offset)
+                let slot = Int(completed & Int64(Self.sampleCapacity - 1))
+                write(ring.baseAddress! + (slot &* length &+ filled), offset, take)
+                filled &+= take
+                offset &+= take
+                if filled == length {
+                    filled = 0
+                    completed &+= 1
+                }
             }
         }
-        // Zero filters give zero values; the phase reference advances either way.
-        let (r, i) = bank.finishSubBlock(silent ? GoertzelBank.Filters() : filters, &state)
-        let slot = Int(subBlockCount & Int64(Self.capacity - 1))
-        ring[slot].re = silent ? SIMD8() : r
-        ring[slot].im = silent ? SIMD8() : i
-        subBlockCount += 1
+        pendingCount = filled
+        subBlockCount = completed
+    }
+
+    /// Works out the DFT values of the completed sub-blocks `first ..< first + count` that `ring` does
+    /// not hold yet: the bank's filters over the sub-block's samples, referenced to absolute time by the
+    /// bank's phase reference of that sub-block (the references in turn from the stream's start). A
+    /// sub-block of exact zeros (a line playing nothing) has zero values.
+    ///
+    /// Cost: per sub-block not yet worked out, what the receiver's front end spends on one.
+    /// Real-time safe: no allocation, locks, logging or blocking.
+    mutating func computeValues(from first: Int64, count: Int, bank: GoertzelBank) {
+        let length = DTMFDetector.subBlockLength
+        let coefficient = bank.halfRateCoefficient
+        for number in first..<(first + Int64(count)) {
+            let slot = Int(number & Int64(Self.capacity - 1))
+            guard valuesOf[slot] != number else { continue }
+            let start = Int(number & Int64(Self.sampleCapacity - 1)) * length
+            var filters = GoertzelBank.Filters()
+            var silent = true
+            samples.withUnsafeBufferPointer { ring in
+                let input = UnsafeRawPointer(ring.baseAddress! + start)
+                for quad in 0..<(length / 4) {
+                    let raw = input.loadUnaligned(fromByteOffset: quad &* 8, as: SIMD4<Int16>.self)
+                    let x = SIMD4<Float>(SIMD4<Int32>(truncatingIfNeeded: raw))
+                    if any(x .!= 0) { silent = false }
+                    GoertzelBank.feedQuad(x, &filters, coefficient: coefficient)
+                }
+            }
+            var state = GoertzelBank.State(bank: bank)
+            let reference = bank.references[Int(number % Int64(bank.references.count))]
+            state.rotationRe = reference.re
+            state.rotationIm = reference.im
+            // Zero filters give zero values.
+            let (re, im) = bank.finishSubBlock(silent ? GoertzelBank.Filters() : filters, &state)
+            ring[slot].re = silent ? SIMD8() : re
+            ring[slot].im = silent ? SIMD8() : im
+            valuesOf[slot] = number
+        }
     }
 
     /// Calls `body` with the prefix sums (length `count + 1`, the first 0) of the values of `lanes`

@@ -110,7 +110,7 @@ public struct DTMFDetector: Sendable {
         self.ring = [SubBlock](repeating: SubBlock(), count: Self.ringCapacity)
         // Also the gains of the onset and release searches (at most 400 samples).
         self.residual = [Double](repeating: 0, count: max(Self.longWindowSubBlocks * Self.subBlockLength, 400))
-        self.echo = EchoReference(bank: Self.bank)
+        self.echo = EchoReference()
     }
 
     /// Feeds `samples` (8 kHz, 16-bit linear) and calls `handler` for every key-down and key-up they
