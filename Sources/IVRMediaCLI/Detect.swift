@@ -1,7 +1,6 @@
 import ArgumentParser
 import DSPCore
 import Foundation
-import IVRRouting
 import MediaPipeline
 
 struct Detect: ParsableCommand {

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import IVRCalendar
+import IVRConfiguration
 import IVRRouting
 import MediaPipeline
 import PromptMixer

@@ -1,4 +1,5 @@
 import Foundation
+import IVRConfiguration
 
 /// Drives the router of one call: it keeps the router's timers as deadlines and fires them in time
 /// order, keeps the playback queue that the router's `play` and `stopPlayback` describe, answers a

@@ -1,5 +1,6 @@
 import DSPCore
 import Foundation
+import IVRCalendar
 import Yams
 
 /// The menu fields as written (each optional), for `defaults` and for each menu.
