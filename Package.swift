@@ -79,18 +79,20 @@ let package = Package(
         ),
         .testTarget(name: "IVRCalendarTests", dependencies: ["IVRCalendar", "MediaTestSupport"]),
         .testTarget(
-            name: "IVRConfigurationTests", dependencies: ["IVRConfiguration", "MenuTestSupport", "DSPCore", "MediaTestSupport"]
+            name: "IVRConfigurationTests",
+            dependencies: ["IVRConfiguration", "MenuTestSupport", "DSPCore", "MediaTestSupport"]
         ),
         .testTarget(
-            name: "IVRRoutingTests", dependencies: ["IVRRouting", "IVRConfiguration", "IVRCalendar", "MenuTestSupport", "DSPCore"]
+            name: "IVRRoutingTests",
+            dependencies: ["IVRRouting", "IVRConfiguration", "IVRCalendar", "MenuTestSupport", "DSPCore"]
         ),
         .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "DSPCore", "CAlsa", "MediaTestSupport"]),
         .testTarget(name: "PromptMixerTests", dependencies: ["PromptMixer", "MediaCodecs", "MediaTestSupport", "DSPCore"]),
         .testTarget(
             name: "MediaPipelineTests",
             dependencies: [
-                "MediaPipeline", "IVRRouting", "IVRConfiguration", "IVRCalendar", "PromptMixer", "AudioIO", "MediaCodecs",
-                "MediaTestSupport", "DSPCore",
+                "MediaPipeline", "IVRRouting", "IVRConfiguration", "IVRCalendar", "PromptMixer", "AudioIO",
+                "MediaCodecs", "MediaTestSupport", "DSPCore",
             ]
         ),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"]),
