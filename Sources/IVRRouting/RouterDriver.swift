@@ -1,3 +1,4 @@
+import DSPCore
 import Foundation
 import IVRConfiguration
 
@@ -16,8 +17,8 @@ import IVRConfiguration
 /// Pure: no clock of its own and no I/O; its user says when things happen and carries out the effects.
 /// Cost: control plane only (allocates); never called on the audio thread.
 public struct RouterDriver: Sendable {
-    /// Ticks per second.
-    public static let sampleRate = 8000
+    /// Ticks per second: one a sample of the line.
+    public static let sampleRate = G711.sampleRate
 
     /// What the user of the driver must do, in the order the router asked for it.
     public enum Effect: Sendable, Hashable {
