@@ -8,6 +8,8 @@ let package = Package(
         .executable(name: "ivrmedia", targets: ["IVRMediaCLI"]),
         .library(name: "DSPCore", targets: ["DSPCore"]),
         .library(name: "MediaCodecs", targets: ["MediaCodecs"]),
+        .library(name: "IVRCalendar", targets: ["IVRCalendar"]),
+        .library(name: "IVRConfiguration", targets: ["IVRConfiguration"]),
         .library(name: "IVRRouting", targets: ["IVRRouting"]),
         .library(name: "PromptMixer", targets: ["PromptMixer"]),
         .library(name: "AudioIO", targets: ["AudioIO"]),
@@ -26,11 +28,20 @@ let package = Package(
         // MARK: - Libraries
         .target(name: "DSPCore", dependencies: [.product(name: "RealModule", package: "swift-numerics")]),
         .target(name: "MediaCodecs", dependencies: ["DSPCore", "CSndfile", "COpus"]),
-        .target(name: "IVRRouting", dependencies: ["DSPCore", .product(name: "Yams", package: "Yams")]),
+        .target(name: "IVRCalendar"),
+        .target(
+            name: "IVRConfiguration",
+            dependencies: ["DSPCore", "IVRCalendar", .product(name: "Yams", package: "Yams")]
+        ),
+        .target(name: "IVRRouting", dependencies: ["DSPCore", "IVRCalendar", "IVRConfiguration"]),
         .target(name: "PromptMixer", dependencies: ["DSPCore", "MediaCodecs"]),
         .target(name: "AudioIO", dependencies: ["DSPCore", "CAlsa"]),
         .target(
-            name: "MediaPipeline", dependencies: ["DSPCore", "MediaCodecs", "IVRRouting", "PromptMixer", "AudioIO"]),
+            name: "MediaPipeline",
+            dependencies: ["DSPCore", "IVRCalendar", "IVRConfiguration", "IVRRouting", "PromptMixer", "AudioIO"]
+        ),
+        // Menu files for the configuration and routing tests.
+        .target(name: "MenuTestSupport", dependencies: ["IVRConfiguration"]),
         .target(
             name: "MediaTestSupport",
             dependencies: ["DSPCore", "MediaCodecs", .product(name: "RealModule", package: "swift-numerics")]
@@ -38,7 +49,9 @@ let package = Package(
 
         // The fuzz targets, one per parser (Fuzz/: `make fuzz`); the suite replays their corpora.
         .target(
-            name: "FuzzTargets", dependencies: ["MediaCodecs", "IVRRouting", "MediaPipeline"], path: "Fuzz/Targets"),
+            name: "FuzzTargets", dependencies: ["MediaCodecs", "IVRCalendar", "IVRConfiguration", "MediaPipeline"],
+            path: "Fuzz/Targets"
+        ),
 
         // MARK: - C libraries
         .systemLibrary(name: "CSndfile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
@@ -49,8 +62,8 @@ let package = Package(
         .executableTarget(
             name: "IVRMediaCLI",
             dependencies: [
-                "DSPCore", "MediaCodecs", "IVRRouting", "PromptMixer", "AudioIO", "MediaPipeline",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "DSPCore", "MediaCodecs", "IVRCalendar", "IVRConfiguration", "IVRRouting", "PromptMixer", "AudioIO",
+                "MediaPipeline", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
@@ -64,13 +77,22 @@ let package = Package(
             name: "MediaTestSupportTests",
             dependencies: ["MediaTestSupport", "DSPCore", .product(name: "RealModule", package: "swift-numerics")]
         ),
-        .testTarget(name: "IVRRoutingTests", dependencies: ["IVRRouting", "DSPCore"]),
+        .testTarget(name: "IVRCalendarTests", dependencies: ["IVRCalendar", "MediaTestSupport"]),
+        .testTarget(
+            name: "IVRConfigurationTests",
+            dependencies: ["IVRConfiguration", "MenuTestSupport", "DSPCore", "MediaTestSupport"]
+        ),
+        .testTarget(
+            name: "IVRRoutingTests",
+            dependencies: ["IVRRouting", "IVRConfiguration", "IVRCalendar", "MenuTestSupport", "DSPCore"]
+        ),
         .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "DSPCore", "CAlsa", "MediaTestSupport"]),
         .testTarget(name: "PromptMixerTests", dependencies: ["PromptMixer", "MediaCodecs", "MediaTestSupport", "DSPCore"]),
         .testTarget(
             name: "MediaPipelineTests",
             dependencies: [
-                "MediaPipeline", "IVRRouting", "PromptMixer", "AudioIO", "MediaCodecs", "MediaTestSupport", "DSPCore",
+                "MediaPipeline", "IVRRouting", "IVRConfiguration", "IVRCalendar", "PromptMixer", "AudioIO",
+                "MediaCodecs", "MediaTestSupport", "DSPCore",
             ]
         ),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"]),

@@ -14,7 +14,8 @@ let engineDependencies: [Target.Dependency] = [
     "BenchSupport",
     .product(name: "DSPCore", package: "ivrmedia"),
     .product(name: "AudioIO", package: "ivrmedia"),
-    .product(name: "IVRRouting", package: "ivrmedia"),
+    .product(name: "IVRCalendar", package: "ivrmedia"),
+    .product(name: "IVRConfiguration", package: "ivrmedia"),
     .product(name: "PromptMixer", package: "ivrmedia"),
     .product(name: "MediaPipeline", package: "ivrmedia"),
     .product(name: "MediaTestSupport", package: "ivrmedia"),
@@ -82,7 +83,7 @@ let package = Package(
             dependencies: [
                 "BenchSupport",
                 .product(name: "DSPCore", package: "ivrmedia"),
-                .product(name: "IVRRouting", package: "ivrmedia"),
+                .product(name: "IVRConfiguration", package: "ivrmedia"),
                 .product(name: "PromptMixer", package: "ivrmedia"),
                 .product(name: "MediaPipeline", package: "ivrmedia"),
             ]

@@ -1,5 +1,6 @@
 import Foundation
-import IVRRouting
+import IVRCalendar
+import IVRConfiguration
 import MediaCodecs
 import MediaPipeline
 

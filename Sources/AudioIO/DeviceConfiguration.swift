@@ -1,3 +1,5 @@
+import DSPCore
+
 /// What to open: an ALSA PCM name, optionally from a private configuration file, and the audio format
 /// the telephony lines need. One channel carries one line.
 public struct DeviceConfiguration: Sendable, Hashable {
@@ -30,7 +32,7 @@ public struct DeviceConfiguration: Sendable, Hashable {
         name: String,
         configFile: String? = nil,
         channels: Int,
-        sampleRate: Int = 8000,
+        sampleRate: Int = G711.sampleRate,
         format: SampleFormat = .s16le,
         periodFrames: Int = 160,
         bufferPeriods: Int = 4,

@@ -1,3 +1,5 @@
+import DSPCore
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -68,7 +70,7 @@ public final class FakeDuplexDevice: DuplexAudio, @unchecked Sendable {
     /// `writeCapacityFrames` reserves ``written`` up front so that writes up to that many frames do not
     /// allocate (useful when measuring allocations of the loop above).
     public init(
-        channels: Int, periodFrames: Int = 160, sampleRate: Int = 8000, capture: [Int16] = [],
+        channels: Int, periodFrames: Int = 160, sampleRate: Int = G711.sampleRate, capture: [Int16] = [],
         loopsCapture: Bool = false, writeCapacityFrames: Int = 0, name: String = "fake"
     ) {
         precondition(channels > 0 && periodFrames > 0, "FakeDuplexDevice: channels and periodFrames must be positive")

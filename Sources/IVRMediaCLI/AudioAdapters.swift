@@ -45,12 +45,12 @@ struct DamageOptions: ParsableArguments {
 struct InputAudio {
     let path: String
     private let reader: AudioFileReader
-    private let blockFrameCount = 8000
+    private let blockFrameCount = G711.sampleRate
 
     /// Opens `path`; "-" is standard input, raw signed 16-bit 8 kHz unless `format` names another raw
     /// format. `sampleRate` nil keeps the file's own rate. A file that reads but is damaged is a
     /// warning on standard error, or bad data (65) when `strict`.
-    init(path: String, format: InputFormat?, sampleRate: Int? = 8000, strict: Bool) throws {
+    init(path: String, format: InputFormat?, sampleRate: Int? = G711.sampleRate, strict: Bool) throws {
         self.path = path
         do {
             if path == "-" {

@@ -44,7 +44,7 @@ struct Convert: ParsableCommand {
         if rate != nil && !isWAV {
             throw CLIError(.usage, "\(output): --rate applies to .wav outputs only; raw and Opus outputs are 8000 Hz")
         }
-        let outputRate = isWAV ? (rate ?? audio.sampleRate) : 8000
+        let outputRate = isWAV ? (rate ?? audio.sampleRate) : G711.sampleRate
         // The resampler keeps its state between blocks; its output does not depend on how the input is split.
         var resampler =
             outputRate == audio.sampleRate

@@ -1,7 +1,6 @@
 import ArgumentParser
 import DSPCore
 import Foundation
-import IVRRouting
 import MediaPipeline
 
 struct Detect: ParsableCommand {
@@ -95,9 +94,10 @@ struct KeyFormatter {
     var showChannel: Bool
 
     func line(_ event: DTMFDetector.Event, channel: Int) -> String {
-        let onsetMilliseconds = Double(event.onsetSample) / 8
-        let reportedMilliseconds = Double(event.keyDownReportedSample) / 8
-        let durationMilliseconds = Double(event.durationSamples) / 8
+        let samplesPerMillisecond = Double(DTMFDetector.sampleRate) / 1000
+        let onsetMilliseconds = Double(event.onsetSample) / samplesPerMillisecond
+        let reportedMilliseconds = Double(event.keyDownReportedSample) / samplesPerMillisecond
+        let durationMilliseconds = Double(event.durationSamples) / samplesPerMillisecond
         let level = (event.lowLevelDBm0 + event.highLevelDBm0) / 2
         if json {
             return

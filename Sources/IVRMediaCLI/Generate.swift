@@ -61,6 +61,6 @@ struct Generate: ParsableCommand {
             generator.addTone(DTMFDigit(character)!, to: &signal, at: offset)
             signal += [Double](repeating: 0, count: generator.offSamples)
         }
-        try AudioOutput.write(signal.map(Saturate.int16), sampleRate: 8000, to: output, encoding: encoding)
+        try AudioOutput.write(signal.map(Saturate.int16), sampleRate: G711.sampleRate, to: output, encoding: encoding)
     }
 }

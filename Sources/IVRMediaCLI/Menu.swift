@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import IVRCalendar
+import IVRConfiguration
 import IVRRouting
 import MediaPipeline
 import PromptMixer
@@ -147,7 +149,7 @@ struct Simulate: ParsableCommand {
         let library = try MenuFile.prompts(configuration)
         // The call stops at --max-seconds, so the caller's audio is read no further than that: an endless
         // pipe or a file of hours takes the memory of one call, not of the whole input.
-        let limit = min(maxSeconds, Int.max / 8000) * 8000
+        let limit = min(maxSeconds, Int.max / CallSession.sampleRate) * CallSession.sampleRate
         let samples = try CallerAudio.read(path: caller, strict: damage.strict, limit: limit) ?? []
 
         var options = CallSimulation.Options(line: line, did: did, caller: callerID, start: startDate)
@@ -161,7 +163,7 @@ struct Simulate: ParsableCommand {
             simulation.run(caller: $0, maximumSeconds: maxSeconds) { Signals.terminating != nil }
         }
         out.flush()
-        if let heard { try AudioOutput.write(audio, sampleRate: 8000, to: heard, encoding: nil) }
+        if let heard { try AudioOutput.write(audio, sampleRate: CallSession.sampleRate, to: heard, encoding: nil) }
         if let signal = Signals.terminating { throw ExitCode(128 + signal) }
     }
 }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import AudioIO
 import Foundation
-import IVRRouting
+import IVRConfiguration
 import MediaPipeline
 import Synchronization
 

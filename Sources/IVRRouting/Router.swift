@@ -1,5 +1,7 @@
 import DSPCore
 import Foundation
+import IVRCalendar
+import IVRConfiguration
 
 /// The routing state machine of one call (ivr-config.md §1, §2, §3.8).
 ///

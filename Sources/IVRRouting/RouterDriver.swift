@@ -1,4 +1,6 @@
+import DSPCore
 import Foundation
+import IVRConfiguration
 
 /// Drives the router of one call: it keeps the router's timers as deadlines and fires them in time
 /// order, keeps the playback queue that the router's `play` and `stopPlayback` describe, answers a
@@ -15,8 +17,8 @@ import Foundation
 /// Pure: no clock of its own and no I/O; its user says when things happen and carries out the effects.
 /// Cost: control plane only (allocates); never called on the audio thread.
 public struct RouterDriver: Sendable {
-    /// Ticks per second.
-    public static let sampleRate = 8000
+    /// Ticks per second: one a sample of the line.
+    public static let sampleRate = G711.sampleRate
 
     /// What the user of the driver must do, in the order the router asked for it.
     public enum Effect: Sendable, Hashable {

@@ -1,4 +1,6 @@
 import Foundation
+import IVRCalendar
+import IVRConfiguration
 
 /// Runs a file's `tests:` scenarios (§3.8) against the bare router on a virtual clock: the script's
 /// steps are fed in order (`prompt_done` finishes the segment playing, `wait_ms` lets timers fire at

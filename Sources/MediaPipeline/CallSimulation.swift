@@ -1,5 +1,7 @@
 import DSPCore
 import Foundation
+import IVRCalendar
+import IVRConfiguration
 import IVRRouting
 import PromptMixer
 

@@ -1,5 +1,5 @@
 import Foundation
-import IVRRouting
+import IVRConfiguration
 
 /// One line of the control channel, parsed: a JSON object whose `event` says what the telephony host
 /// reports, and whose `line` names the line (one of the engine's line ids, or its index).

@@ -1,6 +1,8 @@
 import AudioIO
 import DSPCore
 import Foundation
+import IVRCalendar
+import IVRConfiguration
 import IVRRouting
 import PromptMixer
 import Synchronization

@@ -1,5 +1,5 @@
 import DSPCore
-import IVRRouting
+import IVRConfiguration
 import PromptMixer
 
 extension MenuPrompts {

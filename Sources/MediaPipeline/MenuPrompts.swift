@@ -1,5 +1,5 @@
 import Foundation
-import IVRRouting
+import IVRConfiguration
 import PromptMixer
 
 /// The prompts a menu file can play, loaded from its `prompts.root` once, and the prompt checks of

@@ -34,8 +34,8 @@ import Synchronization
 /// Loading reads files and allocates: do it on a control thread, never on the audio thread. The
 /// library is immutable and `Sendable`; share it between lines.
 public struct PromptLibrary: Sendable {
-    /// The sample rate of every prompt, in Hz.
-    public static let sampleRate = 8000
+    /// The sample rate of every prompt, in Hz: the line's.
+    public static let sampleRate = G711.sampleRate
 
     /// The directory the prompts were looked up in.
     public let root: String

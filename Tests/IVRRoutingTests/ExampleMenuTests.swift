@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 
+@testable import IVRConfiguration
 @testable import IVRRouting
 
 /// The two example menus of ivr-config.md (§4, §5), as shipped in examples/: they load without errors

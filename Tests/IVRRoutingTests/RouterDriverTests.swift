@@ -1,7 +1,9 @@
 import DSPCore
 import Foundation
+import MenuTestSupport
 import Testing
 
+@testable import IVRConfiguration
 @testable import IVRRouting
 
 /// The router driver alone, on its 8 kHz tick: deadlines, firing order, the simulated far end, the

@@ -2,6 +2,7 @@ import DSPCore
 import Foundation
 import Testing
 
+@testable import IVRConfiguration
 @testable import IVRRouting
 
 /// A menu file from text, failing the test with every problem if it does not load.
@@ -12,32 +13,6 @@ func menu(_ yaml: String, sourceLocation: SourceLocation = #_sourceLocation) thr
         Issue.record("menu did not load:\n\(error)", sourceLocation: sourceLocation)
         throw error
     }
-}
-
-/// The problems of a menu file that does not load (empty when it loads).
-func problems(_ yaml: String) -> [ConfigurationProblem] {
-    do {
-        return try MenuConfiguration.parse(yaml, path: "test.yaml").1
-    } catch {
-        return error.problems
-    }
-}
-
-/// A one-menu file: `main` with `body` (indented under `main:`), prompts root `/nonexistent`.
-func oneMenu(_ body: String, defaults: String = "", extra: String = "") -> String {
-    """
-    version: 1
-    prompts: { root: /nonexistent }
-    \(defaults)
-    lines:
-      - match: { any: true }
-        entry: main
-    nodes:
-      main:
-        type: menu
-    \(body.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n"))
-    \(extra)
-    """
 }
 
 /// Drives a router on a virtual clock and keeps everything it did.

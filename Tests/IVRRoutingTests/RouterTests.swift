@@ -1,7 +1,10 @@
 import DSPCore
 import Foundation
+import MenuTestSupport
 import Testing
 
+@testable import IVRCalendar
+@testable import IVRConfiguration
 @testable import IVRRouting
 
 /// Every rule of ivr-config.md §1 (timers, matching, counters) and §2 (barge-in, type-ahead), driven on

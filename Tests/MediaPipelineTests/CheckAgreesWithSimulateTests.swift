@@ -3,6 +3,8 @@ import Foundation
 import PromptMixer
 import Testing
 
+@testable import IVRCalendar
+@testable import IVRConfiguration
 @testable import IVRRouting
 @testable import MediaPipeline
 

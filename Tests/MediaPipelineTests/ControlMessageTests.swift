@@ -1,5 +1,4 @@
 import Foundation
-import IVRRouting
 import Testing
 
 @testable import MediaPipeline

@@ -1,7 +1,6 @@
 import AudioIO
 import DSPCore
 import Foundation
-import IVRRouting
 import MediaTestSupport
 import PromptMixer
 import Testing

@@ -1,7 +1,7 @@
 import AudioIO
 import DSPCore
 import Foundation
-import IVRRouting
+import IVRConfiguration
 import MediaCodecs
 import MediaTestSupport
 import PromptMixer

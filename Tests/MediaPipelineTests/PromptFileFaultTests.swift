@@ -1,6 +1,6 @@
 import AudioIO
 import Foundation
-import IVRRouting
+import IVRConfiguration
 import MediaCodecs
 import PromptMixer
 import Testing

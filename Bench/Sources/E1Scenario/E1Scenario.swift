@@ -1,7 +1,7 @@
 import BenchSupport
 import DSPCore
 import Foundation
-import IVRRouting
+import IVRConfiguration
 import MediaPipeline
 import MediaTestSupport
 import PromptMixer

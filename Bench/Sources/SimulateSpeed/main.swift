@@ -9,7 +9,7 @@
 import BenchSupport
 import DSPCore
 import Foundation
-import IVRRouting
+import IVRConfiguration
 import MediaPipeline
 import PromptMixer
 

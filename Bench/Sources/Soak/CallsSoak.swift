@@ -1,7 +1,8 @@
 import BenchSupport
 import DSPCore
 import Foundation
-import IVRRouting
+import IVRCalendar
+import IVRConfiguration
 import MediaPipeline
 import MediaTestSupport
 import PromptMixer

@@ -2,7 +2,7 @@ import AudioIO
 import BenchSupport
 import DSPCore
 import Foundation
-import IVRRouting
+import IVRConfiguration
 import MediaPipeline
 import MediaTestSupport
 import PromptMixer

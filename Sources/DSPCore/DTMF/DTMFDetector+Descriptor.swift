@@ -7,8 +7,8 @@ import RealModule
 // per-line state is in `DTMFDetector.swift`.
 
 extension DTMFDetector {
-    /// The sample rate the receiver works at. Resample other rates first.
-    public static let sampleRate = 8000
+    /// The sample rate the receiver works at: the line's. Resample other rates first.
+    public static let sampleRate = G711.sampleRate
     /// Samples per sub-block (2.5 ms): the bank yields one DFT value per lane and sub-block.
     static let subBlockLength = 20
     /// Tier A's window (22.5 ms) and tier L's (35 ms), in sub-blocks.

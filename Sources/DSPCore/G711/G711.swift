@@ -8,6 +8,10 @@
 /// Decoding is a 256-entry table lookup. Encoding is a table lookup indexed by the top bits of the
 /// input (µ-law uses 14 bits, A-law 13), so both directions cost one load per sample.
 public enum G711 {
+    /// The sample rate of G.711 (8000 samples a second): the rate of every line, of the receiver, of the
+    /// prompts and of the router's tick.
+    public static let sampleRate = 8000
+
     /// The two companding laws of G.711.
     public enum Law: String, Sendable, Hashable, CaseIterable {
         /// µ-law (North America, Japan).

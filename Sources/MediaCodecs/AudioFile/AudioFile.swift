@@ -1,3 +1,5 @@
+import DSPCore
+
 /// A whole decoded audio file: one array of 16-bit samples per channel.
 public struct DecodedAudio: Hashable, Sendable {
     /// The rate of `channels`, in Hz.
@@ -30,7 +32,7 @@ public enum AudioFile {
     ///
     /// For long files with a progress display, use ``AudioFileReader`` and read blocks.
     public static func read(
-        path: String, format: AudioFileFormat? = nil, sampleRate: Int? = 8000,
+        path: String, format: AudioFileFormat? = nil, sampleRate: Int? = G711.sampleRate,
         raw: AudioFileReader.RawParameters? = nil
     ) throws(AudioFileError) -> DecodedAudio {
         let reader = try AudioFileReader(path: path, format: format, outputSampleRate: sampleRate, raw: raw)

@@ -50,7 +50,7 @@ public final class AudioFileReader: @unchecked Sendable {
         public var channelCount: Int
 
         /// 8000 Hz mono unless told otherwise, as Asterisk prompt files are.
-        public init(sampleRate: Int = 8000, channelCount: Int = 1) {
+        public init(sampleRate: Int = G711.sampleRate, channelCount: Int = 1) {
             self.sampleRate = sampleRate
             self.channelCount = channelCount
         }

@@ -51,7 +51,7 @@ public final class AudioFileWriter: @unchecked Sendable {
     /// - Throws: `.unsupportedFormat` for an unknown extension, `.invalidArgument` for a rate or channel
     ///   count the format cannot carry, `.writeFailed` when the file cannot be created or written.
     public convenience init(
-        path: String, format: AudioFileFormat? = nil, sampleRate: Int = 8000, channelCount: Int = 1,
+        path: String, format: AudioFileFormat? = nil, sampleRate: Int = G711.sampleRate, channelCount: Int = 1,
         compressionLevel: Double? = nil
     ) throws(AudioFileError) {
         guard let format = format ?? AudioFileFormat(path: path) else {
@@ -77,7 +77,7 @@ public final class AudioFileWriter: @unchecked Sendable {
     ///
     /// - Parameter closeWhenDone: whether the writer closes `descriptor` when it is closed.
     public convenience init(
-        fileDescriptor descriptor: Int32, format: AudioFileFormat = .pcm16Raw, sampleRate: Int = 8000,
+        fileDescriptor descriptor: Int32, format: AudioFileFormat = .pcm16Raw, sampleRate: Int = G711.sampleRate,
         channelCount: Int = 1, compressionLevel: Double? = nil, closeWhenDone: Bool = false
     ) throws(AudioFileError) {
         let path = "<fd \(descriptor)>"

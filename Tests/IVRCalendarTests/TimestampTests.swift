@@ -1,22 +1,8 @@
 import Foundation
+import MediaTestSupport
 import Testing
 
-@testable import IVRRouting
-
-/// A seeded pseudo-random generator (SplitMix64), so that sweeps are reproducible.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var mixed = state
-        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
-        return mixed ^ (mixed >> 31)
-    }
-}
+@testable import IVRCalendar
 
 /// The instant `milliseconds` after 1970, built exactly as a whole number of milliseconds allows.
 func instant(millisecondsSince1970 milliseconds: Int) -> Date {
@@ -118,7 +104,7 @@ struct TimestampTests {
     /// Whole-millisecond instants from 1600 to 9999 print exactly as Foundation prints them, and parse
     /// back to the same instant.
     @Test func utcAgreesWithFoundationAndRoundTrips() throws {
-        var generator = SeededGenerator(seed: 20_270_314)
+        var generator = SeededRandom(seed: 20_270_314)
         let formatter = foundationFormatter(TimeZone(identifier: "UTC")!)
         let low = -11_676_096_000_000  // 1600-01-01
         let high = 253_402_300_799_999  // 9999-12-31T23:59:59.999
@@ -134,7 +120,7 @@ struct TimestampTests {
 
     /// Arbitrary (sub-millisecond) instants: the printed time is at most 1 ms earlier, never later.
     @Test func arbitraryInstantsTruncate() throws {
-        var generator = SeededGenerator(seed: 7)
+        var generator = SeededRandom(seed: 7)
         for _ in 0..<20_000 {
             let date = Date(timeIntervalSince1970: Double.random(in: -2e9...4e9, using: &generator))
             let text = Timestamp.iso8601UTC(date)
@@ -154,7 +140,7 @@ struct TimestampTests {
     func localAgreesWithFoundation(zone: String) throws {
         let timeZone = try #require(TimeZone(identifier: zone))
         let formatter = foundationFormatter(timeZone)
-        var generator = SeededGenerator(seed: UInt64(zone.utf8.count))
+        var generator = SeededRandom(seed: UInt64(zone.utf8.count))
         let low = 0  // 1970
         let high = 4_102_444_800_000  // 2100
         for _ in 0..<3000 {

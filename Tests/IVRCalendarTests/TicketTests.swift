@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import IVRRouting
+@testable import IVRCalendar
 
 private func at(_ text: String) -> Date {
     guard let date = Timestamp.parse(text) else { fatalError("bad test timestamp \(text)") }

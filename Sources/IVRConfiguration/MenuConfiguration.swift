@@ -1,5 +1,6 @@
 import DSPCore
 import Foundation
+import IVRCalendar
 
 /// A whole menu file (ivr-config.md §3): languages, prompts, defaults, schedules, lines, nodes, limits,
 /// logging and test scenarios, parsed and validated (`MenuConfiguration.load`), ready for `Router`.
@@ -216,15 +217,6 @@ public struct Route: Sendable, Hashable {
         case digits(String)
         case pattern(DigitPattern)
         case regex(RouteRegex)
-
-        /// digits > pattern > regex (§1).
-        var rank: Int {
-            switch self {
-            case .digits: 0
-            case .pattern: 1
-            case .regex: 2
-            }
-        }
     }
     public var matcher: Matcher
     public var actions: [Action]

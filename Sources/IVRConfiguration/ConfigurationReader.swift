@@ -135,3 +135,13 @@ final class ConfigurationReader {
         return scored.min { $0.1 < $1.1 }?.0
     }
 }
+
+extension ConfigurationReader {
+    /// A problem at a place already formatted as `file:line:column`.
+    func problems(_ severity: ConfigurationProblem.Severity, location: String, _ message: String) {
+        let parts = location.split(separator: ":")
+        let line = parts.count >= 3 ? Int(parts[parts.count - 2]) ?? 0 : 0
+        let column = parts.count >= 3 ? Int(parts[parts.count - 1]) ?? 0 : 0
+        report(severity, line: line, column: column, message)
+    }
+}

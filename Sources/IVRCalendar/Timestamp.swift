@@ -56,7 +56,7 @@ extension Timestamp {
 
     /// Whole milliseconds since 1970-01-01T00:00:00Z, truncated toward the past (see the type's
     /// comment for the representation tolerance).
-    static func millisecondsSince1970(_ date: Date) -> Int {
+    public static func millisecondsSince1970(_ date: Date) -> Int {
         var reference = date.timeIntervalSinceReferenceDate
         if !reference.isFinite { reference = 0 }
         // Keep far-out dates inside Int range (about ±292 million years of milliseconds).

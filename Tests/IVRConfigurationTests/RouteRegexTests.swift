@@ -1,7 +1,8 @@
 import Foundation
+import MediaTestSupport
 import Testing
 
-@testable import IVRRouting
+@testable import IVRConfiguration
 
 /// Route regexes (ivr-config.md §1): a full match with captures, in time linear in the input.
 @Suite struct RouteRegexTests {
@@ -52,7 +53,7 @@ import Testing
     /// Random patterns over a few keys against NSRegularExpression (ICU's backtracking matcher), used
     /// the way a route uses it: the first match anchored at the start must span the whole input.
     @Test func agreesWithICUOnRandomPatterns() throws {
-        var generator = SeededGenerator(seed: 0x1DE_A5)
+        var generator = SeededRandom(seed: 0x1DE_A5)
         var compared = 0
         for _ in 0..<600 {
             var groups = 0
@@ -80,7 +81,7 @@ import Testing
         }
     }
 
-    static func randomPattern(depth: Int, groups: inout Int, using generator: inout SeededGenerator) -> String {
+    static func randomPattern(depth: Int, groups: inout Int, using generator: inout SeededRandom) -> String {
         let atoms = ["1", "2", "#", "\\#", ".", "[12]", "[^1]", "\\d", "\\D", "[1-2A]", "A"]
         var result = ""
         for _ in 0..<Int.random(in: 1...3, using: &generator) {

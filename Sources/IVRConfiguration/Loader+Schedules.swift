@@ -1,4 +1,5 @@
 import Foundation
+import IVRCalendar
 import Yams
 
 extension Loader {

@@ -1,7 +1,8 @@
 import Foundation
+import MenuTestSupport
 import Testing
 
-@testable import IVRRouting
+@testable import IVRConfiguration
 
 /// Validation (ivr-config.md §3.8): every problem is reported with its place, all in one pass.
 @Suite struct MenuConfigurationTests {
@@ -93,7 +94,7 @@ import Testing
         let yaml = oneMenu(
             "routes: [ { digits: \"1\", do: { hangup: {} } } ]\ntimers: { first_digit_ms: 1234 }",
             defaults: "defaults: { timers: { first_digit_ms: 9, inter_digit_ms: 777 }, terminator: \"*\" }")
-        let c = try menu(yaml)
+        let c = try MenuConfiguration.parse(yaml, path: "test.yaml").0
         guard case .menu(let m) = c.nodes["main"]?.kind else {
             Issue.record("main is not a menu")
             return

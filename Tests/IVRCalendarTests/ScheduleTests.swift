@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import IVRRouting
+@testable import IVRCalendar
 
 // MARK: - Helpers
 

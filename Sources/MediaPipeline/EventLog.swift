@@ -1,26 +1,6 @@
 import Foundation
-
-/// One field of a call-log event, in the order it is written.
-public struct LogField: Sendable, Hashable {
-    public indirect enum Value: Sendable, Hashable, ExpressibleByStringLiteral {
-        case string(String)
-        case int(Int)
-        case bool(Bool)
-        case null
-        case object([LogField])
-        case array([Value])
-
-        public init(stringLiteral value: String) { self = .string(value) }
-    }
-
-    public var key: String
-    public var value: Value
-
-    public init(_ key: String, _ value: Value) {
-        self.key = key
-        self.value = value
-    }
-}
+import IVRCalendar
+import IVRRouting
 
 /// Writes call-log events as JSON lines (ivr-config.md §3.7): `ts` (ISO 8601 UTC with milliseconds),
 /// `ts_local` (when `logging.local_time_zone` is set), `t_ms` since the call started, `call_id`,
