@@ -92,7 +92,7 @@ public final class AudioLoop<Device: DuplexAudio>: @unchecked Sendable {
         playback = Self.zeroed(period * lines)
         lineCapture = Self.zeroed(period * lines)
         linePlayback = Self.zeroed(2 * period * lines)
-        limit = durationSeconds.map { Int64(($0 * 8000).rounded()) }
+        limit = durationSeconds.map { Int64(($0 * Double(G711.sampleRate)).rounded()) }
         self.pacing = pacing
     }
 
@@ -121,7 +121,7 @@ public final class AudioLoop<Device: DuplexAudio>: @unchecked Sendable {
         var failure: ALSAError?
         var deadline = timespec()
         clock_gettime(CLOCK_MONOTONIC, &deadline)
-        let periodNanoseconds = period * 1_000_000_000 / 8000
+        let periodNanoseconds = period * 1_000_000_000 / G711.sampleRate
         do throws(ALSAError) {
             try device.start()
             while !stopRequested.load(ordering: .relaxed) {
