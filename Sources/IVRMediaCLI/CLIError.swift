@@ -1,4 +1,5 @@
 import Foundation
+import MediaPipeline
 
 /// The exit statuses of sysexits(3) that ivrmedia uses.
 enum ExitStatus: Int32 {
@@ -22,6 +23,11 @@ struct CLIError: Error, CustomStringConvertible {
     init(_ status: ExitStatus, _ message: String) {
         self.status = status
         self.message = message
+    }
+
+    /// A failure of the engine's (a run, or the loading of a menu), with its own status.
+    init(_ error: RunError) {
+        self.init(ExitStatus(rawValue: error.status) ?? .software, error.description)
     }
 
     var description: String { message }

@@ -7,30 +7,13 @@ import MediaPipeline
 import PromptMixer
 import Synchronization
 
-/// Loading a menu file for `simulate` and `check`: every problem on standard error as
-/// `file:line:column: message`, and the exit status of sysexits(3).
-enum MenuFile {
-    /// The configuration and its warnings; throws `CLIError` (66 missing, 65 invalid) after printing
-    /// every problem.
-    static func load(_ path: String) throws -> (MenuConfiguration, [ConfigurationProblem]) {
-        do {
-            return try MenuConfiguration.load(path: path)
-        } catch {
-            for problem in error.problems { StandardError.write("\(problem)\n") }
-            let errors = error.errors.count
-            throw CLIError(
-                error.isMissingFile ? .noInput : .dataError,
-                "\(path): \(errors) error\(errors == 1 ? "" : "s"); nothing was started")
-        }
-    }
-
-    /// The menu's prompt library; a root that does not exist is 66, a corrupt prompt file 65.
-    static func prompts(_ configuration: MenuConfiguration) throws -> PromptLibrary {
-        do {
-            return try MenuPrompts.load(configuration)
-        } catch {
-            throw CLIError(ExitStatus(rawValue: error.exitStatus) ?? .dataError, "\(configuration.path): \(error)")
-        }
+/// The menu of a command: `MenuFile.load`, with its problems on standard error and its failure as the
+/// command's.
+func loadMenu(_ path: String) throws -> (configuration: MenuConfiguration, warnings: [ConfigurationProblem], prompts: PromptLibrary) {
+    do {
+        return try MenuFile.load(path, problems: { StandardError.write($0 + "\n") })
+    } catch {
+        throw CLIError(error)
     }
 }
 
@@ -49,8 +32,7 @@ struct Check: ParsableCommand {
     var menu: String
 
     func run() throws {
-        let (configuration, warnings) = try MenuFile.load(menu)
-        let library = try MenuFile.prompts(configuration)
+        let (configuration, warnings, library) = try loadMenu(menu)
         let promptProblems = MenuPrompts.check(configuration, library) + MenuPrompts.keyCheck(configuration, library)
         let problems = (warnings + promptProblems).sorted { ($0.line, $0.column) < ($1.line, $1.column) }
         var out = OutputLines()
@@ -144,9 +126,8 @@ struct Simulate: ParsableCommand {
         // event lines and its end written (and so that a parent that started us with them ignored or
         // blocked cannot make us deaf to them).
         Signals.install([SIGINT, SIGTERM])
-        let (configuration, warnings) = try MenuFile.load(menu)
+        let (configuration, warnings, library) = try loadMenu(menu)
         for warning in warnings { StandardError.write("\(warning)\n") }
-        let library = try MenuFile.prompts(configuration)
         // The call stops at --max-seconds, so the caller's audio is read no further than that: an endless
         // pipe or a file of hours takes the memory of one call, not of the whole input.
         let limit = min(maxSeconds, Int.max / CallSession.sampleRate) * CallSession.sampleRate

@@ -118,59 +118,23 @@ struct Run: ParsableCommand {
             }
         }
 
-        let (configuration, warnings) = try MenuFile.load(menu)
-        for warning in warnings { StandardError.write("\(warning)\n") }
-        let library = try MenuFile.prompts(configuration)
-
         func pcm(_ name: String) -> DeviceConfiguration {
             DeviceConfiguration(
                 name: name, configFile: alsaConfig, channels: lineCount, format: sampleFormat,
                 periodFrames: periodMs * 8)
         }
-        let duplex: DuplexDevice
-        do {
-            duplex = try DuplexDevice(capture: pcm(capture ?? device!), playback: pcm(playback ?? device!))
-        } catch {
-            throw CLIError(ExitStatus(rawValue: error.exitStatus) ?? .ioError, error.description)
-        }
-
-        let sink: EventSink
-        do {
-            sink = try EventSink(path: events, configured: configuration.logging.sink)
-        } catch {
-            throw CLIError(.ioError, error.description)
-        }
-        var options = LiveEngine<DuplexDevice>.Options(lineIDs: ids, menuPath: menu)
+        var options = LiveRun.Options(menuPath: menu, device: pcm(capture ?? device!), lineIDs: ids)
+        options.playback = pcm(playback ?? device!)
         options.answerAll = answerAll
         options.durationSeconds = duration
         options.pacing = audioPacing
         options.transferResult = automatic
-        let engine = LiveEngine(
-            device: duplex, configuration: configuration, library: library, options: options, emit: sink.write)
-        Signals.install()
-        let channel: ControlChannel
+        options.controlSocket = control
+        options.eventsPath = events
         do {
-            let submitter = EngineSubmitter(engine)
-            channel = try ControlChannel(
-                socketPath: control, standardInput: true, submit: { submitter.engine.submit($0) },
-                refused: { submitter.engine.refuse($0) })
+            _ = try LiveRun.run(options)
         } catch {
-            throw CLIError(error.isUsage ? .usage : .ioError, error.description)
-        }
-        channel.start()
-        let outcome = engine.run(signals: Signals.take)
-        channel.stop()
-        sink.flush()
-        if case .deviceFailed(let error) = outcome {
-            throw CLIError(.ioError, error.description)
+            throw CLIError(error)
         }
     }
-}
-
-/// The engine, handed to the control channel's thread.
-final class EngineSubmitter: @unchecked Sendable {
-    // Confinement: that thread calls only `submit` and `refuse`, which queue for the engine's control
-    // loop (behind a lock of their own); everything else of the engine stays on the run's thread.
-    let engine: LiveEngine<DuplexDevice>
-    init(_ engine: LiveEngine<DuplexDevice>) { self.engine = engine }
 }

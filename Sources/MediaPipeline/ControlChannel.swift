@@ -67,14 +67,27 @@ public final class ControlChannel: Sendable {
         guard let address = UnixSocketAddress(socketPath) else {
             throw fail("the socket path is too long", isUsage: true)
         }
-        unlink(socketPath)
+        // The socket is bound under a name of its own, listens, and only then takes its path (rename is
+        // atomic), so that a client that waits for the path to appear never finds it refusing connections.
+        let staging = "\(socketPath).\(getpid())"
+        let stagingAddress = UnixSocketAddress(staging)
+        unlink(staging)
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw fail("socket() failed: \(EventSink.reason(errno))") }
         // A backlog of the whole client limit and more, so that a burst of connections waits in the
         // kernel for the thread to accept (and refuse the excess) rather than failing to connect.
-        guard address.bind(fd), listen(fd, 256) == 0, fcntl(fd, F_SETFL, O_NONBLOCK) == 0 else {
+        let placed: Bool
+        if let stagingAddress {
+            placed = stagingAddress.bind(fd) && listen(fd, 256) == 0 && rename(staging, socketPath) == 0
+        } else {
+            // A path so long that a longer name does not fit: bound in place.
+            unlink(socketPath)
+            placed = address.bind(fd) && listen(fd, 256) == 0
+        }
+        guard placed, fcntl(fd, F_SETFL, O_NONBLOCK) == 0 else {
             let reason = EventSink.reason(errno)
             close(fd)
+            unlink(staging)
             throw fail("cannot listen: \(reason)")
         }
         listener = fd
