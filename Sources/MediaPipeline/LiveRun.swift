@@ -1,6 +1,6 @@
 import AudioIO
 import Foundation
-import IVRRouting
+import IVRConfiguration
 import PromptMixer
 
 /// Why a run, or the loading of its menu, failed: the whole message, and its sysexits(3) status (64
