@@ -8,7 +8,8 @@
 #   make soak   long runs with flat memory (Bench/ soak, release): SOAK_CALLS simulated calls through both
 #               examples, then SOAK_HOURS of audio on 30 live lines with a reload every hour (defaults
 #               100000 and 24: about 20 minutes on 2 shared cores); exits non-zero when memory grows after warm-up
-#   make fuzz   fuzz every parser with libFuzzer and the address sanitizer (FUZZ_SECONDS each, default 60)
+#   make fuzz   fuzz every parser with libFuzzer and the address sanitizer (FUZZ_SECONDS each, default 60;
+#               FUZZ_RUNS=N ends each after N executions)
 #   make test-asan, make test-tsan   the whole suite under the address and undefined-behaviour
 #               sanitizers, or under the thread sanitizer (own build folders: .build-asan, .build-tsan)
 
