@@ -16,6 +16,29 @@ import BenchSupport
 import Foundation
 
 let arguments = CommandLine.arguments
+let usage = """
+    usage: soak [--part calls|live|both] [--calls N] [--hours H] [--lines N] [--seed N] [--reload-minutes M]
+                [--max-call-seconds S] [--tolerance-percent P] [--tolerance-mb MB]
+
+    """
+let valued: Set = [
+    "--part", "--calls", "--hours", "--lines", "--seed", "--reload-minutes", "--max-call-seconds",
+    "--tolerance-percent", "--tolerance-mb",
+]
+// Every argument is a known option followed by its value: anything else is a usage error rather than a
+// run of many minutes with the defaults.
+if arguments.dropFirst().contains(where: { $0 == "--help" || $0 == "-h" }) {
+    print(usage, terminator: "")
+    exit(0)
+}
+var position = 1
+while position < arguments.count {
+    guard valued.contains(arguments[position]), position + 1 < arguments.count else {
+        FileHandle.standardError.write(Data("soak: unknown option or missing value: \(arguments[position])\n\(usage)".utf8))
+        exit(64)
+    }
+    position += 2
+}
 func option(_ name: String) -> String? {
     arguments.firstIndex(of: name).flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
 }
