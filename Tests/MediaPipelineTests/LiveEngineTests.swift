@@ -208,21 +208,32 @@ final class Collected: Sendable {
         #expect(!events.contains { $0["line"] as? String == "fxo0" })
     }
 
-    @Test func aReloadWithACorruptPromptKeepsTheOldMenu() throws {
+    /// An engine in lockstep answering every one of `lines` silent lines, on the test menu (`greeting`,
+    /// then `bye`) written to a file of its own, so that a test can change the file and reload it.
+    static func reloadable(lines count: Int, duration: Double) throws -> (
+        engine: LiveEngine<FakeDuplexDevice>, lines: Collected, promptRoot: String, menuPath: URL
+    ) {
         let root = try CallSimulationTests.promptRoot()
         let menuPath = FileManager.default.temporaryDirectory.appendingPathComponent("menu-\(UUID().uuidString).yaml")
         try CallSimulationTests.menuText(root: root).write(to: menuPath, atomically: true, encoding: .utf8)
         let (configuration, _) = try MenuConfiguration.load(path: menuPath.path)
         let library = try MenuPrompts.load(configuration)
-        let device = FakeDuplexDevice(lines: [[]])
-        var options = LiveEngine<FakeDuplexDevice>.Options(lineIDs: ["fxo0"], menuPath: menuPath.path)
+        let device = FakeDuplexDevice(lines: [[Int16]](repeating: [], count: count))
+        var options = LiveEngine<FakeDuplexDevice>.Options(
+            lineIDs: (0..<count).map { "fxo\($0)" }, menuPath: menuPath.path)
         options.answerAll = true
-        options.durationSeconds = 1.5
+        options.durationSeconds = duration
         options.pacing = .lockstep
         let lines = Collected()
         let engine = LiveEngine(device: device, configuration: configuration, library: library, options: options) {
             line in lines.append(line)
         }
+        return (engine, lines, root, menuPath)
+    }
+
+    @Test func aReloadWithACorruptPromptKeepsTheOldMenu() throws {
+        let (engine, lines, root, menuPath) = try Self.reloadable(lines: 1, duration: 1.5)
+        let (configuration, library) = (engine.configuration, engine.library)
         // The prompt the menu plays is now a file whose header claims a rate no audio has.
         let bad = root + "/ru/greeting.wav"
         try Data(TestFiles.wav(samples: [Int16](repeating: 0, count: 160), sampleRate: 4_202_304, channelCount: 1))
@@ -257,21 +268,7 @@ final class Collected: Sendable {
     /// hears it, waits 2 s for a key and hears `bye` as the menu hangs up, so the prompts of each call say
     /// which menu it had: [greeting, bye] on the old one, [greeting, bye, bye] on the new.
     @Test func aReloadWhileThirtyLinesAreInCallsKeepsEachCallOnItsMenu() throws {
-        let root = try CallSimulationTests.promptRoot()
-        let menuPath = FileManager.default.temporaryDirectory.appendingPathComponent("menu-\(UUID().uuidString).yaml")
-        try CallSimulationTests.menuText(root: root).write(to: menuPath, atomically: true, encoding: .utf8)
-        let (configuration, _) = try MenuConfiguration.load(path: menuPath.path)
-        let library = try MenuPrompts.load(configuration)
-        let device = FakeDuplexDevice(lines: [[Int16]](repeating: [], count: 30))
-        var options = LiveEngine<FakeDuplexDevice>.Options(
-            lineIDs: (0..<30).map { "fxo\($0)" }, menuPath: menuPath.path)
-        options.answerAll = true
-        options.durationSeconds = 20
-        options.pacing = .lockstep
-        let lines = Collected()
-        let engine = LiveEngine(device: device, configuration: configuration, library: library, options: options) {
-            line in lines.append(line)
-        }
+        let (engine, lines, root, menuPath) = try Self.reloadable(lines: 30, duration: 20)
         try CallSimulationTests.menuText(root: root, extraPrompt: ", bye").write(
             to: menuPath, atomically: true, encoding: .utf8)
         // SIGHUP 2 s into the calls: every line is in its first call, waiting for a key after the greeting.
